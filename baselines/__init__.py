@@ -1,0 +1,1 @@
+"""Reference methods: bicubic, frame averaging and Real-ESRGAN (RESRGan-B, RESRGan-S)."""

@@ -1,0 +1,1 @@
+"""Leaderboard: result entries, their schema, validation, and the builder of tables and the page."""

@@ -1,0 +1,79 @@
+"""A PNG panel of one field of view, like the paper's Fig. 1: LR frame, bicubic, HR and the mean of the LR frames."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from microsr_bench.data.cards import SPLITS, SplitName
+from microsr_bench.data.load import BenchmarkDict
+from microsr_bench.errors import InvalidArgumentError
+
+
+def _display_range(image: np.ndarray) -> tuple[float, float]:
+    low, high = np.percentile(image, [0.1, 99.9])
+    return float(low), float(max(high, low + 1e-9))
+
+
+def _bicubic_x2(image: np.ndarray) -> np.ndarray:
+    tensor = torch.from_numpy(image.astype(np.float64))[None, None]
+    return torch.nn.functional.interpolate(tensor, scale_factor=2, mode="bicubic", align_corners=False)[0, 0].numpy()
+
+
+def field_images(bench: BenchmarkDict, split: SplitName, index: int) -> dict[str, np.ndarray]:
+    """The images of the ``index``-th field of view of a split (fields sorted by id)."""
+    if split not in SPLITS:
+        raise InvalidArgumentError(f"split must be one of {', '.join(SPLITS)}, got {split!r}.")
+    rows = bench[split]
+    hr_ids = sorted(set(rows["hr_id"]))
+    if not 0 <= index < len(hr_ids):
+        raise InvalidArgumentError(f"index must be in 0..{len(hr_ids) - 1} for the {split} split, got {index}.")
+    hr_id = hr_ids[index]
+    positions = [i for i, h in enumerate(rows["hr_id"]) if h == hr_id]
+    frames = rows.select(positions).with_format("numpy")
+    stack = np.stack([frames[i]["lr"] for i in range(len(frames))]).astype(np.float64)
+    return {
+        "hr_id": np.array(hr_id),
+        "LR frame 0": stack[0],
+        "bicubic x2 of frame 0": _bicubic_x2(stack[0]),
+        "HR": frames[0]["hr"].astype(np.float64),
+        f"mean of {len(stack)} LR frames": stack.mean(axis=0),
+    }
+
+
+def render_panel(bench: BenchmarkDict, out: Path, *, split: SplitName = "test", index: int = 0) -> Path:
+    """Write the panel PNG for one field of view and return its path."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    images = field_images(bench, split, index)
+    hr_id = str(images.pop("hr_id"))
+    info = bench.benchmark
+    name = info.datasets[0] if len(info.datasets) == 1 else "+".join(info.datasets)
+    fig, axes = plt.subplots(2, 4, figsize=(16, 8.6), dpi=100)
+    for col, (title, image) in enumerate(images.items()):
+        low, high = _display_range(image)
+        axes[0, col].imshow(image, cmap="gray", vmin=low, vmax=high, interpolation="nearest")
+        axes[0, col].set_title(f"{title}\n{image.shape[0]}x{image.shape[1]}", fontsize=10)
+        h, w = image.shape
+        crop = image[h // 2 - h // 8 : h // 2 + h // 8, w // 2 - w // 8 : w // 2 + w // 8]
+        axes[1, col].imshow(crop, cmap="gray", vmin=low, vmax=high, interpolation="nearest")
+        axes[1, col].set_title("centre, zoomed", fontsize=9)
+    for ax in axes.ravel():
+        ax.set_axis_off()
+    kind = "SIMULATED data (physics model)" if info.is_simulated else f"real data ({info.source})"
+    fig.suptitle(
+        f"{name} {split} field {hr_id} - {kind}; each image scaled to its 0.1-99.9 percentiles for display",
+        fontsize=11,
+    )
+    fig.tight_layout()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{out.name}.tmp.png")
+    fig.savefig(tmp)
+    plt.close(fig)
+    tmp.replace(out)
+    return out
