@@ -146,7 +146,27 @@ def _prepared_simulated(name: str, size: str, root: Path, verify: VerifyMode, pr
             except CacheError as exc:
                 # Simulated data is deterministic, so a damaged copy is rebuilt rather than trusted.
                 warnings.warn(f"{exc}\nRebuilding the simulated data.", RuntimeWarning, stacklevel=4)
-        return build_simulated(name, profile, target, progress=progress)
+        built = build_simulated(name, profile, target, progress=progress)
+    _compare_with_frozen(built, size)
+    return built
+
+
+def _compare_with_frozen(built: PreparedDataset, size: str) -> None:
+    """Warn when data generated here differs from the frozen reference (results would not be comparable)."""
+    from microsr_bench.data.canonical import frozen_simulated_manifests
+
+    reference = frozen_simulated_manifests(size).get(built.manifest.dataset)
+    if reference is None or reference.source != built.manifest.source:
+        return  # no reference for this size or simulator version
+    if reference.fingerprint() != built.manifest.fingerprint():
+        warnings.warn(
+            f"The simulated {built.manifest.dataset} data generated on this machine differs from the reference "
+            f"manifest shipped with microsr-bench ({built.manifest.fingerprint()} != {reference.fingerprint()}). "
+            "Scores on it are not comparable with published simulated results; please report this with your "
+            "platform details.",
+            SimulatedDataWarning,
+            stacklevel=4,
+        )
 
 
 def _assemble(

@@ -43,6 +43,19 @@ def field_images(bench: BenchmarkDict, split: SplitName, index: int) -> dict[str
     }
 
 
+def _zoom_window(hr: np.ndarray, fraction: int = 4) -> tuple[float, float]:
+    """Top-left corner (relative) of the 1/fraction window where the HR image has most structure."""
+    h, w = hr.shape
+    size_y, size_x = h // fraction, w // fraction
+    best, corner = -1.0, (0.0, 0.0)
+    for y in range(0, h - size_y + 1, max(1, size_y // 4)):
+        for x in range(0, w - size_x + 1, max(1, size_x // 4)):
+            score = float(hr[y : y + size_y, x : x + size_x].std())
+            if score > best:
+                best, corner = score, (y / h, x / w)
+    return corner
+
+
 def render_panel(bench: BenchmarkDict, out: Path, *, split: SplitName = "test", index: int = 0) -> Path:
     """Write the panel PNG for one field of view and return its path."""
     import matplotlib
@@ -52,17 +65,19 @@ def render_panel(bench: BenchmarkDict, out: Path, *, split: SplitName = "test", 
 
     images = field_images(bench, split, index)
     hr_id = str(images.pop("hr_id"))
+    top, left = _zoom_window(images["HR"])
     info = bench.benchmark
     name = info.datasets[0] if len(info.datasets) == 1 else "+".join(info.datasets)
-    fig, axes = plt.subplots(2, 4, figsize=(16, 8.6), dpi=100)
+    fig, axes = plt.subplots(2, 4, figsize=(16, 8.8), dpi=100, layout="constrained")
     for col, (title, image) in enumerate(images.items()):
         low, high = _display_range(image)
         axes[0, col].imshow(image, cmap="gray", vmin=low, vmax=high, interpolation="nearest")
         axes[0, col].set_title(f"{title}\n{image.shape[0]}x{image.shape[1]}", fontsize=10)
         h, w = image.shape
-        crop = image[h // 2 - h // 8 : h // 2 + h // 8, w // 2 - w // 8 : w // 2 + w // 8]
+        y, x = round(top * h), round(left * w)
+        crop = image[y : y + h // 4, x : x + w // 4]
         axes[1, col].imshow(crop, cmap="gray", vmin=low, vmax=high, interpolation="nearest")
-        axes[1, col].set_title("centre, zoomed", fontsize=9)
+        axes[1, col].set_title(f"zoom x4: rows {y}-{y + h // 4}, columns {x}-{x + w // 4}", fontsize=9, pad=3)
     for ax in axes.ravel():
         ax.set_axis_off()
     kind = "SIMULATED data (physics model)" if info.is_simulated else f"real data ({info.source})"
@@ -70,7 +85,6 @@ def render_panel(bench: BenchmarkDict, out: Path, *, split: SplitName = "test", 
         f"{name} {split} field {hr_id} - {kind}; each image scaled to its 0.1-99.9 percentiles for display",
         fontsize=11,
     )
-    fig.tight_layout()
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.name}.tmp.png")
     fig.savefig(tmp)

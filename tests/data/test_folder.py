@@ -83,7 +83,7 @@ def test_duplicate_content_is_reported(make_root, cache_dir):
 
 
 def test_csv_index(make_root, cache_dir, tmp_path):
-    root, fields = make_root(n_hr=3)
+    _, fields = make_root(n_hr=3)
     index = tmp_path / "index.csv"
     with index.open("w", newline="") as handle:
         writer = csv.writer(handle)

@@ -53,7 +53,7 @@ def test_mismatching_manifest_is_refused(hub_dir, cache_dir):
 
 def test_hub_needs_a_repository(cache_dir, monkeypatch):
     monkeypatch.delenv("MICROSR_BENCH_HUB_REPO", raising=False)
-    with pytest.raises(InvalidArgumentError, match="needs a repository.*no default"):
+    with pytest.raises(InvalidArgumentError, match=r"needs a repository.*no default"):
         load_benchmark("MITO", source="hub", cache_dir=cache_dir)
 
 

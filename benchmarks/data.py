@@ -1,0 +1,112 @@
+"""Data benchmark: simulator generation time, cold and warm load time, and pairs/s through a DataLoader.
+
+Run ``python benchmarks/data.py [--size small] [--dataset MITO]``. Every speed is printed with a reference
+measured in the same run (these machines are noisy): load times against reading the manifest JSON alone,
+and DataLoader throughput against a plain loop that reads the same LR/HR files with tifffile.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import tifffile
+import torch
+
+from microsr_bench.data import load_benchmark
+from microsr_bench.data.cards import get_card
+from microsr_bench.data.profiles import get_profile
+from microsr_bench.data.simulated import simulated_source_key
+
+_LOAD = (
+    "import time, sys, warnings; t = time.perf_counter();"
+    "from microsr_bench.data import load_benchmark; t_import = time.perf_counter();"
+    "load_benchmark({name!r}, source='simulated', size={size!r}, cache_dir={cache!r}, progress=False);"
+    "t_load = time.perf_counter(); print(t_import - t, t_load - t_import)"
+)
+
+
+def _load_in_new_process(name: str, size: str, cache: str) -> tuple[float, float]:
+    out = subprocess.run(
+        [sys.executable, "-c", _LOAD.format(name=name, size=size, cache=cache)],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    return float(out[0]), float(out[1])
+
+
+def _dataloader_rate(split, workers: int, limit: int) -> float:
+    subset = split.select(range(min(limit, len(split)))).with_format("torch", columns=["lr", "hr"])
+    loader = torch.utils.data.DataLoader(subset, batch_size=16, num_workers=workers, shuffle=False)
+    start = time.perf_counter()
+    n = 0
+    for batch in loader:
+        n += batch["lr"].shape[0]
+    return n / (time.perf_counter() - start)
+
+
+def _plain_file_rate(bench, name: str, limit: int) -> float:
+    prepared = bench._prepared[name]
+    rows = bench["train"].select(range(min(limit, len(bench["train"]))))
+    with tempfile.TemporaryDirectory() as tmp:
+        paths = []
+        for i, row in enumerate(rows.with_format("numpy")):
+            path = Path(tmp) / f"{i}.tif"
+            tifffile.imwrite(path, row["lr"])
+            paths.append((path, prepared.hr_path(row["hr_id"])))
+        start = time.perf_counter()
+        for lr_path, hr_path in paths:
+            np.asarray(tifffile.imread(lr_path)), np.asarray(tifffile.imread(hr_path))
+        return len(paths) / (time.perf_counter() - start)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--size", default="small", choices=["full", "small", "tiny"])
+    parser.add_argument("--dataset", default="MITO")
+    parser.add_argument("--pairs", type=int, default=1000, help="pairs read in the throughput tests")
+    args = parser.parse_args()
+    profile = get_profile(args.size)
+    fields = profile.hr_images(args.dataset).total
+    print(f"machine: {platform.processor() or platform.machine()}, python {platform.python_version()}")
+    with tempfile.TemporaryDirectory() as cache:
+        start = time.perf_counter()
+        bench = load_benchmark(args.dataset, source="simulated", size=args.size, cache_dir=cache, progress=False)
+        generate = time.perf_counter() - start
+        frames = fields * profile.frames_per_hr
+        print(
+            f"generate {args.dataset} ({args.size}): {generate:.1f} s for {fields} fields, {frames} LR frames "
+            f"({1000 * generate / frames:.1f} ms per LR frame, including writing the cache)"
+        )
+        manifest = Path(cache) / simulated_source_key(profile) / args.dataset / "manifest.json"
+        start = time.perf_counter()
+        json.loads(manifest.read_text())
+        json_time = time.perf_counter() - start
+        _, cold = _load_in_new_process(args.dataset, args.size, cache)
+        imp, warm = _load_in_new_process(args.dataset, args.size, cache)
+        start = time.perf_counter()
+        load_benchmark(args.dataset, source="simulated", size=args.size, cache_dir=cache, progress=False)
+        same = time.perf_counter() - start
+        print(f"load, new process, first after generation: {cold * 1000:.0f} ms")
+        print(f"load, new process, warm: {warm * 1000:.0f} ms (import of microsr_bench.data: {imp * 1000:.0f} ms)")
+        print(f"load, same process, warm: {same * 1000:.0f} ms = {same / json_time:.1f}x reading the manifest JSON")
+        plain = _plain_file_rate(bench, args.dataset, min(args.pairs, 300))
+        for workers in (0, 2):
+            rate = _dataloader_rate(bench["train"], workers, args.pairs)
+            print(
+                f"DataLoader (batch 16, {workers} workers): {rate:.0f} pairs/s = {rate / plain:.2f}x "
+                f"a plain tifffile loop over the same LR/HR files ({plain:.0f} pairs/s)"
+            )
+    print(f"card: {get_card(args.dataset).name}, LR {profile.lr_shape}, HR {profile.hr_shape}")
+
+
+if __name__ == "__main__":
+    main()
