@@ -30,7 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
-from microsr_bench.metrics._niqe import niqe
+from microsr_bench.metrics import niqe
 
 #: Measured once (2026-11-25, AMD EPYC, 2 vCPUs shared with other jobs, Python 3.11, numpy 2.4, scipy 1.17;
 #: BasicSR's child with torch 2.13 CPU): BasicSR 1.4.2 calculate_niqe seconds per 512x512 image (best of 5)

@@ -8,7 +8,7 @@ import torch
 from scipy import linalg
 
 from microsr_bench.errors import InvalidArgumentError
-from microsr_bench.metrics._fid import extract_features, feature_statistics, fid, frechet_distance
+from microsr_bench.metrics import extract_features, feature_statistics, fid, frechet_distance
 
 
 def _random_psd(rng: np.random.Generator, dim: int, rank: int | None = None) -> np.ndarray:

@@ -10,9 +10,9 @@ import torch
 from torchvision.models import inception_v3
 
 from microsr_bench.errors import InvalidArgumentError, NotFoundError
+from microsr_bench.metrics import extract_features
 from microsr_bench.metrics._inception import FIDInceptionV3
 from microsr_bench.metrics._inception_weights import WEIGHTS_FILENAME, find_inception_weights, load_fid_inception
-from microsr_bench.metrics._fid import extract_features
 
 
 def _conv_table() -> dict[str, tuple[int, int, int, int]]:

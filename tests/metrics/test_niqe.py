@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from microsr_bench.errors import InvalidArgumentError
-from microsr_bench.metrics._niqe import NiqeModel, fit_niqe_model, niqe, pristine_model
+from microsr_bench.metrics import NiqeModel, fit_niqe_model, niqe, pristine_model
 
 
 def _smooth(noise: np.ndarray, sigma: float) -> np.ndarray:

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from microsr_bench.errors import ConfigError, InvalidArgumentError
-from microsr_bench.metrics._niqe import NiqeModel, fit_niqe_model, niqe
+from microsr_bench.metrics import NiqeModel, fit_niqe_model, niqe
 
 
 def _spots(seed: int, size: int = 192) -> np.ndarray:

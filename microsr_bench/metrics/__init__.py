@@ -1,0 +1,50 @@
+"""Image-quality metrics: full-reference metrics and their recipes, NIQE, FID, the metric registry, aggregation."""
+
+from microsr_bench.metrics._fid import extract_features, feature_statistics, fid, frechet_distance
+from microsr_bench.metrics._niqe import NiqeModel, fit_niqe_model, niqe, pristine_model
+from microsr_bench.metrics.aggregate import PSNR_CAP_DB, MacroSummary, Summary, default_cap, macro_average, summarize
+from microsr_bench.metrics.functional import MS_SSIM_WEIGHTS, ms_ssim, nrmse, psnr, ssim
+from microsr_bench.metrics.recipes import (
+    FULL_REFERENCE_METRICS,
+    PreparedPair,
+    Recipe,
+    get_recipe,
+    list_recipes,
+    score_batch,
+    score_pair,
+    to_unit_float,
+)
+from microsr_bench.metrics.registry import MetricInfo, get_metric_info, list_metrics
+
+__all__ = [
+    "FULL_REFERENCE_METRICS",
+    "MS_SSIM_WEIGHTS",
+    "PSNR_CAP_DB",
+    "MacroSummary",
+    "MetricInfo",
+    "NiqeModel",
+    "PreparedPair",
+    "Recipe",
+    "Summary",
+    "default_cap",
+    "extract_features",
+    "feature_statistics",
+    "fid",
+    "fit_niqe_model",
+    "frechet_distance",
+    "get_metric_info",
+    "get_recipe",
+    "list_metrics",
+    "list_recipes",
+    "macro_average",
+    "ms_ssim",
+    "niqe",
+    "nrmse",
+    "pristine_model",
+    "psnr",
+    "score_batch",
+    "score_pair",
+    "ssim",
+    "summarize",
+    "to_unit_float",
+]

@@ -1,0 +1,174 @@
+"""The full-reference metrics PSNR, SSIM, MS-SSIM and NRMSE on images or batches (NumPy or torch).
+
+Every function takes the reference first and the image under test second, like scikit-image, accepts a
+2-D image ``(H, W)`` or a batch ``(B, H, W)`` of any real dtype, and returns a float for one image or a
+1-D float64 NumPy array for a batch. Pixel values are compared as float64 **without rescaling**, so
+``data_range`` is in the units of the input and is always explicit (never guessed from a dtype). NaN and
+infinite pixels are refused. The definitions, references and conventions are in ``docs/metrics.md``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Literal
+
+import numpy as np
+
+from microsr_bench.errors import InvalidArgumentError
+from microsr_bench.metrics._inputs import ArrayLike, FloatArray, ImagePairs, as_pairs, check_data_range, finish
+from microsr_bench.metrics._parallel import Scratch, map_images
+from microsr_bench.metrics._ssim import WINDOW_SIZE, ms_ssim_min_size, ms_ssim_one, plan_for
+
+__all__ = ["MS_SSIM_WEIGHTS", "ms_ssim", "nrmse", "psnr", "ssim"]
+
+#: Scale weights of MS-SSIM, finest first (Wang, Simoncelli and Bovik 2003, Table 1 of the paper).
+MS_SSIM_WEIGHTS: tuple[float, ...] = (0.0448, 0.2856, 0.3001, 0.2363, 0.1333)
+
+Result = float | FloatArray
+
+
+def _mse(x: FloatArray, y: FloatArray, scratch: Scratch) -> float:
+    key = ("diff", x.shape)
+    if key not in scratch:
+        scratch[key] = np.empty(x.shape)
+    diff = np.subtract(x, y, out=scratch[key])
+    # square-and-sum (pairwise summation) rather than a BLAS dot, which may spawn threads of its own.
+    return float(np.square(diff, out=diff).sum()) / diff.size
+
+
+def _psnr_one(pairs: ImagePairs, limit: float) -> Callable[[int, Scratch], float]:
+    def one(i: int, scratch: Scratch) -> float:
+        mse = _mse(*pairs.pair(i), scratch)
+        # An exact match has MSE 0 and PSNR +inf, as in scikit-image and BasicSR.
+        return math.inf if mse == 0 else 10.0 * math.log10(limit**2 / mse)
+
+    return one
+
+
+def psnr(image_true: ArrayLike, image_test: ArrayLike, *, data_range: float) -> Result:
+    """Peak signal-to-noise ratio in dB: ``10 log10(data_range^2 / MSE)``.
+
+    The MSE is the mean over all pixels of the squared difference, in float64. Identical images give
+    ``+inf`` (as scikit-image's ``peak_signal_noise_ratio`` and BasicSR's ``calculate_psnr``); how
+    aggregates treat it is defined in :mod:`microsr_bench.metrics.aggregate`.
+
+    Args:
+        image_true: reference image ``(H, W)`` or batch ``(B, H, W)``.
+        image_test: image under test, same shape.
+        data_range: the peak value of the scale (e.g. 1.0 for [0, 1], 255 for 8-bit values), keyword-only.
+
+    Returns:
+        PSNR in dB: a float, or one value per image for a batch.
+    """
+    limit = check_data_range(data_range, "psnr")
+    pairs = as_pairs(image_true, image_test, "psnr")
+    return finish(map_images(_psnr_one(pairs, limit), len(pairs)), pairs.batched)
+
+
+def ssim(image_true: ArrayLike, image_test: ArrayLike, *, data_range: float) -> Result:
+    """Structural similarity (Wang, Bovik, Sheikh and Simoncelli, IEEE TIP 2004), mean over the valid region.
+
+    Local statistics use the 11x11 Gaussian window of standard deviation 1.5 with population (biased)
+    covariances; ``C1 = (0.01 L)^2``, ``C2 = (0.03 L)^2`` with ``L = data_range``; the SSIM map is
+    averaged over the valid region only (5 pixels dropped at each border), and the images are **not**
+    down-sampled. This equals scikit-image's ``structural_similarity(..., gaussian_weights=True,
+    sigma=1.5, use_sample_covariance=False, data_range=L)``, the authors' MATLAB ``ssim.m`` and BasicSR's
+    ``calculate_ssim``; it differs from ``piq.ssim``'s default, which first down-samples images larger
+    than 256 pixels.
+
+    Args:
+        image_true: reference image ``(H, W)`` or batch ``(B, H, W)``; each side at least 11 pixels.
+        image_test: image under test, same shape.
+        data_range: span of possible values, keyword-only.
+
+    Returns:
+        SSIM in [-1, 1]: a float, or one value per image for a batch.
+    """
+    limit = check_data_range(data_range, "ssim")
+    pairs = as_pairs(image_true, image_test, "ssim", min_size=WINDOW_SIZE)
+
+    def one(i: int, scratch: Scratch) -> float:
+        return plan_for(scratch, *pairs.shape).mean_ssim(*pairs.pair(i), limit)
+
+    return finish(map_images(one, len(pairs)), pairs.batched)
+
+
+def ms_ssim(
+    image_true: ArrayLike,
+    image_test: ArrayLike,
+    *,
+    data_range: float,
+    weights: tuple[float, ...] = MS_SSIM_WEIGHTS,
+) -> Result:
+    """Multi-scale SSIM (Wang, Simoncelli and Bovik, Asilomar 2003).
+
+    At scales ``j = 1..M`` (``M = len(weights)``, 5 by default) the images are halved by 2x2 averaging
+    (an odd last row or column is averaged with itself, as in the authors' ``msssim.m``). Each of the
+    first ``M - 1`` scales contributes its mean contrast-structure term ``CS_j``, the coarsest scale its
+    mean SSIM; all use the SSIM window and constants of :func:`ssim` on the valid region.
+    ``MS-SSIM = SSIM_M^{w_M} prod_{j<M} CS_j^{w_j}``. A term below zero (anti-correlated structure) is set
+    to 0 before the power, as piq and TensorFlow do, so the result lies in [0, 1].
+
+    The coarsest scale must still hold one window: each side needs ``10 * 2^(M-1) + 1`` pixels (161 for 5
+    scales); smaller images raise :class:`~microsr_bench.errors.InvalidArgumentError`.
+
+    Args:
+        image_true: reference image ``(H, W)`` or batch ``(B, H, W)``.
+        image_test: image under test, same shape.
+        data_range: span of possible values, keyword-only.
+        weights: per-scale exponents, finest first.
+
+    Returns:
+        MS-SSIM in [0, 1]: a float, or one value per image for a batch.
+    """
+    limit = check_data_range(data_range, "ms_ssim")
+    if not weights or any(not np.isfinite(w) or w < 0 for w in weights):
+        raise InvalidArgumentError(
+            f"ms_ssim: weights must be a non-empty tuple of finite non-negative numbers, got {weights!r}."
+        )
+    exponents = tuple(float(w) for w in weights)
+    min_size = ms_ssim_min_size(len(weights))
+    pairs = as_pairs(image_true, image_test, f"ms_ssim with {len(weights)} scales", min_size=min_size)
+
+    def one(i: int, scratch: Scratch) -> float:
+        return ms_ssim_one(*pairs.pair(i), limit, exponents, scratch)
+
+    return finish(map_images(one, len(pairs)), pairs.batched)
+
+
+def nrmse(image_true: ArrayLike, image_test: ArrayLike, *, normalization: Literal["min-max"] = "min-max") -> Result:
+    """Normalised root-mean-square error: ``sqrt(MSE) / (max(image_true) - min(image_true))``.
+
+    The scale comes from the reference image itself (scikit-image's ``normalized_root_mse(...,
+    normalization="min-max")``), so NRMSE needs no ``data_range`` and does not change when both images
+    are multiplied by the same factor. 0 is a perfect match. A constant reference has no range and
+    raises :class:`~microsr_bench.errors.InvalidArgumentError`.
+
+    Args:
+        image_true: reference image ``(H, W)`` or batch ``(B, H, W)``; the range is taken per image.
+        image_test: image under test, same shape.
+        normalization: only ``"min-max"``; the argument exists so that the choice is visible in calls.
+
+    Returns:
+        NRMSE (a fraction of the reference's range): a float, or one value per image for a batch.
+    """
+    if normalization != "min-max":
+        raise InvalidArgumentError(
+            f"nrmse: normalization must be 'min-max', got {normalization!r}; PSNR already covers the "
+            "error relative to a fixed data range."
+        )
+    pairs = as_pairs(image_true, image_test, "nrmse")
+
+    def one(i: int, scratch: Scratch) -> float:
+        x, y = pairs.pair(i)
+        span = float(x.max() - x.min())
+        if span == 0:
+            where = f" (image {i} of the batch)" if pairs.batched else ""
+            raise InvalidArgumentError(
+                f"nrmse: image_true{where} is constant (max == min), so its range is zero and NRMSE is "
+                "undefined; use PSNR for such images or check the reference data."
+            )
+        return math.sqrt(_mse(x, y, scratch)) / span
+
+    return finish(map_images(one, len(pairs)), pairs.batched)

@@ -1,0 +1,291 @@
+"""The scoring recipes ``paper``, ``float`` and ``normalized``: how a prediction and its target are compared.
+
+A recipe turns a pair of images in [0, 1] (float64; integer data divided by the dataset's ``max_value``
+with :func:`to_unit_float`) into the two arrays the metrics see plus the ``data_range`` they use:
+
+- ``paper`` (the main one): both images quantised to 8 bits as ``round(255 x)`` clipped to [0, 255]
+  (NumPy's round half to even, as BasicSR's ``tensor2img``), compared with peak/data range 255. This is
+  the convention of BasicSR and the MATLAB SSIM code, which the paper's numbers come from.
+- ``float``: the images as they are, data range 1; keeps the 12/16-bit precision of the data.
+- ``normalized``: the target percentile-normalised to its 0.1 % and 99.9 % percentiles, the prediction
+  affinely fitted to it by least squares, data range 1 (CARE, Weigert et al., Nature Methods 15, 2018).
+  Scale- and offset-invariant: fair to methods that do not learn the acquisition's intensity map.
+
+Why three: see ``docs/metrics.md``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Literal, get_args
+
+import numpy as np
+import torch
+
+from microsr_bench._registry import Registry, unknown_name
+from microsr_bench.errors import InvalidArgumentError
+from microsr_bench.metrics._inputs import ArrayLike
+from microsr_bench.metrics.functional import ms_ssim, nrmse, psnr, ssim
+
+__all__ = [
+    "FULL_REFERENCE_METRICS",
+    "RECIPES",
+    "FullReferenceMetric",
+    "PreparedPair",
+    "Recipe",
+    "RecipeName",
+    "get_recipe",
+    "list_recipes",
+    "score_batch",
+    "score_pair",
+    "to_unit_float",
+]
+
+RecipeName = Literal["paper", "float", "normalized"]
+FullReferenceMetric = Literal["psnr", "ssim", "ms_ssim", "nrmse"]
+FULL_REFERENCE_METRICS: tuple[FullReferenceMetric, ...] = get_args(FullReferenceMetric)
+FloatArray = np.ndarray[Any, np.dtype[np.float64]]
+
+
+def to_unit_float(image: ArrayLike, max_value: float) -> FloatArray:
+    """Convert an image (or batch) to float64 in units of ``max_value``: ``image / max_value``.
+
+    Dtype rules, all explicit (nothing is inferred from the dtype):
+
+    - integer dtypes (``uint8``, ``uint16``, ``int32``, ...): every value must lie in ``[0, max_value]``
+      (a value above means the wrong ``max_value``, e.g. 255 for 12-bit data whose card says 4095);
+    - floating dtypes: divided by ``max_value`` as well (pass ``max_value=1`` for data already in [0, 1]);
+      not range-checked, because a prediction may overshoot [0, 1] and each recipe says what it does then;
+      NaN and infinite values are refused;
+    - ``bool``, complex and object arrays are refused.
+
+    Args:
+        image: NumPy array or torch tensor, any shape.
+        max_value: the value that maps to 1.0, e.g. a dataset card's ``max_value`` (4095 for 12 bits).
+
+    Returns:
+        A float64 NumPy array of the same shape.
+    """
+    if isinstance(max_value, bool) or not isinstance(max_value, (int, float, np.integer, np.floating)):
+        raise InvalidArgumentError(f"to_unit_float: max_value must be a number, got {max_value!r}.")
+    if not np.isfinite(max_value) or max_value <= 0:
+        raise InvalidArgumentError(
+            f"to_unit_float: max_value must be finite and > 0, got {max_value!r}; use the dataset card's "
+            "max_value (e.g. 4095 for 12-bit data) or 1.0 for floats already in [0, 1]."
+        )
+    if isinstance(image, torch.Tensor):  # floats widened in torch: NumPy has no bfloat16
+        image = (image.double() if image.is_floating_point() else image).detach().cpu().numpy()
+    if not isinstance(image, np.ndarray) or image.dtype.kind not in "uif":
+        kind = image.dtype if isinstance(image, np.ndarray) else type(image).__name__
+        raise InvalidArgumentError(
+            f"to_unit_float: expected an integer or floating-point array or tensor, got {kind}; "
+            "convert masks or complex data to real intensities first."
+        )
+    values = image.astype(np.float64)
+    if image.dtype.kind in "ui" and values.size:
+        low, high = values.min(), values.max()
+        if low < 0 or high > max_value:
+            raise InvalidArgumentError(
+                f"to_unit_float: integer image of dtype {image.dtype} has values in [{low:g}, {high:g}], "
+                f"outside [0, max_value={max_value:g}]; pass the dataset's max_value (the card says "
+                "4095 for 12-bit data) or clip the image first."
+            )
+    elif not np.isfinite(values).all():
+        raise InvalidArgumentError("to_unit_float: image contains NaN or infinite values; metrics need finite pixels.")
+    return values / float(max_value)
+
+
+@dataclass(frozen=True)
+class PreparedPair:
+    """What the metrics see: the two arrays (same shape) and the data range to use with them."""
+
+    prediction: FloatArray
+    target: FloatArray
+    data_range: float
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """A named way of comparing a prediction with its target (see the module docstring)."""
+
+    #: Registered name: ``paper``, ``float`` or ``normalized``.
+    name: RecipeName
+    #: One sentence for tables and ``--help``.
+    description: str
+    #: Bits to quantise both images to (``round(x (2^bits - 1))`` clipped), or ``None`` for no quantisation.
+    quantize_bits: int | None = None
+    #: Lower and upper percentiles of the target's normalisation, or ``None`` for no normalisation.
+    percentiles: tuple[float, float] | None = None
+
+    def __post_init__(self) -> None:
+        if self.quantize_bits is not None and not (
+            isinstance(self.quantize_bits, int) and 1 <= self.quantize_bits <= 16
+        ):
+            raise InvalidArgumentError(
+                f"recipe {self.name!r}: quantize_bits must be an integer from 1 to 16, got {self.quantize_bits!r}."
+            )
+        if self.quantize_bits is not None and self.percentiles is not None:
+            raise InvalidArgumentError(f"recipe {self.name!r}: choose quantisation or normalisation, not both.")
+        if self.percentiles is not None and not 0 <= self.percentiles[0] < self.percentiles[1] <= 100:
+            raise InvalidArgumentError(
+                f"recipe {self.name!r}: percentiles must satisfy 0 <= low < high <= 100, got {self.percentiles}."
+            )
+
+    @property
+    def data_range(self) -> float:
+        """Peak value of the prepared images: ``2^bits - 1`` when quantised, else 1."""
+        return float(2**self.quantize_bits - 1) if self.quantize_bits is not None else 1.0
+
+    def prepare(self, prediction: ArrayLike, target: ArrayLike) -> PreparedPair:
+        """Apply the recipe to a prediction and target in [0, 1], each ``(H, W)`` or ``(B, H, W)``."""
+        pred, tgt = _unit_pair(prediction, target, self.name)
+        if self.quantize_bits is not None:
+            peak = self.data_range
+            pred, tgt = (np.clip(np.round(a * peak), 0.0, peak) for a in (pred, tgt))
+        elif self.percentiles is not None:
+            tgt = _percentile_normalize(tgt, self.percentiles, self.name)
+            pred = _fit_affine(pred, tgt)
+        return PreparedPair(prediction=pred, target=tgt, data_range=self.data_range)
+
+
+def _unit_pair(prediction: ArrayLike, target: ArrayLike, recipe: str) -> tuple[FloatArray, FloatArray]:
+    arrays = []
+    for image, role in ((prediction, "prediction"), (target, "target")):
+        array = image
+        if isinstance(image, torch.Tensor):  # floats widened in torch: NumPy has no bfloat16
+            array = (image.double() if image.is_floating_point() else image).detach().cpu().numpy()
+        if not isinstance(array, np.ndarray) or array.dtype.kind != "f":
+            kind = array.dtype if isinstance(array, np.ndarray) else type(array).__name__
+            raise InvalidArgumentError(
+                f"recipe {recipe!r}: {role} must be a floating-point image in [0, 1], got {kind}; convert "
+                "integer data with to_unit_float(image, card.max_value) first."
+            )
+        arrays.append(np.asarray(array, dtype=np.float64))
+    pred, tgt = arrays
+    if pred.shape != tgt.shape or pred.ndim not in (2, 3):
+        raise InvalidArgumentError(
+            f"recipe {recipe!r}: prediction has shape {pred.shape} and target {tgt.shape}; expected the same "
+            "shape, (H, W) or (B, H, W)."
+        )
+    if not (np.isfinite(pred).all() and np.isfinite(tgt).all()):
+        raise InvalidArgumentError(f"recipe {recipe!r}: prediction or target contains NaN or infinite values.")
+    if tgt.min() < 0 or tgt.max() > 1:
+        raise InvalidArgumentError(
+            f"recipe {recipe!r}: target values span [{tgt.min():g}, {tgt.max():g}], expected [0, 1]; divide "
+            "integer data by the card's max_value with to_unit_float."
+        )
+    return pred, tgt
+
+
+def _percentile_normalize(target: FloatArray, percentiles: tuple[float, float], recipe: str) -> FloatArray:
+    """Map each target's low/high percentiles (linear interpolation, NumPy's default) to 0 and 1."""
+    axes = (-2, -1)
+    low, high = np.percentile(target, percentiles, axis=axes, keepdims=True)
+    span = high - low
+    if np.any(span <= 0):
+        raise InvalidArgumentError(
+            f"recipe {recipe!r}: a target has equal {percentiles[0]} % and {percentiles[1]} % percentiles "
+            "(a nearly constant image), so it cannot be percentile-normalised; check the reference data."
+        )
+    return (target - low) / span
+
+
+def _fit_affine(prediction: FloatArray, target: FloatArray) -> FloatArray:
+    """Least-squares ``a x + b`` of each prediction to its target; a constant prediction maps to the target mean."""
+    axes = (-2, -1)
+    p_mean = prediction.mean(axis=axes, keepdims=True)
+    t_mean = target.mean(axis=axes, keepdims=True)
+    p_dev = prediction - p_mean
+    variance = np.mean(p_dev * p_dev, axis=axes, keepdims=True)
+    covariance = np.mean(p_dev * (target - t_mean), axis=axes, keepdims=True)
+    slope = np.divide(covariance, variance, out=np.zeros_like(variance), where=variance > 0)
+    return slope * p_dev + t_mean
+
+
+RECIPES: Registry[Recipe] = Registry("recipe")
+for _recipe in (
+    Recipe("paper", "Both images quantised to 8 bits; PSNR peak 255, SSIM data range 255 (BasicSR/MATLAB).", 8),
+    Recipe("float", "Images in [0, 1] as they are, no quantisation; data range 1."),
+    Recipe(
+        "normalized",
+        "Target normalised to its 0.1/99.9 percentiles, prediction affinely fitted by least squares; range 1.",
+        percentiles=(0.1, 99.9),
+    ),
+):
+    RECIPES.add(_recipe.name, _recipe)
+
+
+def get_recipe(name: str) -> Recipe:
+    """The registered recipe of that name; an unknown name lists the valid ones and the closest match."""
+    return RECIPES.get(name)
+
+
+def list_recipes() -> list[str]:
+    """Names of the registered recipes, main one (``paper``) first."""
+    return [name for name in get_args(RecipeName) if name in RECIPES]
+
+
+def _metric_values(metric: str, pair: PreparedPair) -> float | FloatArray:
+    if metric == "psnr":
+        return psnr(pair.target, pair.prediction, data_range=pair.data_range)
+    if metric == "ssim":
+        return ssim(pair.target, pair.prediction, data_range=pair.data_range)
+    if metric == "ms_ssim":
+        return ms_ssim(pair.target, pair.prediction, data_range=pair.data_range)
+    if metric == "nrmse":
+        return nrmse(pair.target, pair.prediction)
+    raise unknown_name("full-reference metric", metric, list(FULL_REFERENCE_METRICS))
+
+
+def _check_names(recipes: Sequence[str], metrics: Sequence[str]) -> None:
+    for kind, names, valid in (("recipe", recipes, list_recipes()), ("metric", metrics, FULL_REFERENCE_METRICS)):
+        if isinstance(names, str):
+            raise InvalidArgumentError(
+                f"{kind}s must be a sequence of names, got the string {names!r}; use ({names!r},)."
+            )
+        for name in names:
+            if name not in valid:
+                raise unknown_name(f"full-reference {kind}" if kind == "metric" else kind, name, list(valid))
+
+
+def score_batch(
+    prediction: ArrayLike,
+    target: ArrayLike,
+    *,
+    recipes: Sequence[RecipeName] = ("paper", "float", "normalized"),
+    metrics: Sequence[FullReferenceMetric] = FULL_REFERENCE_METRICS,
+) -> dict[str, dict[str, FloatArray]]:
+    """Score a batch ``(B, H, W)`` of predictions against targets in [0, 1] with every recipe and metric.
+
+    Returns ``{recipe: {metric: values}}`` with one float64 value per image. PSNR of an exact match is
+    ``+inf`` (see :mod:`microsr_bench.metrics.aggregate` for how means treat it).
+    """
+    _check_names(recipes, metrics)
+    shape = tuple(np.shape(target))
+    if len(shape) != 3:
+        raise InvalidArgumentError(
+            f"score_batch: expected a batch (B, H, W), got target shape {shape}; use score_pair for one image."
+        )
+    scores: dict[str, dict[str, FloatArray]] = {}
+    for name in recipes:
+        pair = get_recipe(name).prepare(prediction, target)
+        scores[name] = {m: np.asarray(_metric_values(m, pair), dtype=np.float64) for m in metrics}
+    return scores
+
+
+def score_pair(
+    prediction: ArrayLike,
+    target: ArrayLike,
+    *,
+    recipes: Sequence[RecipeName] = ("paper", "float", "normalized"),
+    metrics: Sequence[FullReferenceMetric] = FULL_REFERENCE_METRICS,
+) -> dict[str, dict[str, float]]:
+    """Score one prediction ``(H, W)`` against its target (both float in [0, 1]): ``{recipe: {metric: value}}``."""
+    shape = tuple(np.shape(prediction))
+    if len(shape) != 2:
+        raise InvalidArgumentError(
+            f"score_pair: expected one image (H, W), got shape {shape}; use score_batch for (B, H, W)."
+        )
+    batch = score_batch(prediction[None], target[None], recipes=recipes, metrics=metrics)
+    return {recipe: {metric: float(v[0]) for metric, v in values.items()} for recipe, values in batch.items()}

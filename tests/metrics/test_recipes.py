@@ -1,0 +1,190 @@
+"""The recipes paper/float/normalized, to_unit_float, and score_pair/score_batch."""
+
+import numpy as np
+import pytest
+import torch
+
+from microsr_bench.errors import InvalidArgumentError, UnknownNameError
+from microsr_bench.metrics import get_recipe, list_recipes, psnr, score_batch, score_pair, ssim, to_unit_float
+from microsr_bench.metrics.recipes import RECIPES, Recipe
+
+
+def _pair(shape=(180, 180), seed=0):
+    rng = np.random.default_rng(seed)
+    target = np.clip(rng.random(shape) ** 2, 0, 1)
+    return np.clip(target + 0.05 * rng.standard_normal(shape), 0, 1), target
+
+
+# --- to_unit_float ---------------------------------------------------------------------------------
+
+
+def test_to_unit_float_integer_division():
+    # 12-bit data in uint16: 4095 -> 1.0, 0 -> 0.0, 2048 -> 2048/4095, in float64.
+    image = np.array([[0, 2048, 4095]], dtype=np.uint16)
+    out = to_unit_float(image, 4095)
+    assert out.dtype == np.float64
+    np.testing.assert_array_equal(out, [[0.0, 2048 / 4095, 1.0]])
+    np.testing.assert_array_equal(to_unit_float(torch.from_numpy(image.astype(np.int32)), 4095), out)
+
+
+def test_to_unit_float_float_is_divided_not_checked():
+    # Floats are divided too (max_value=1 keeps them); a prediction may overshoot [0, 1].
+    image = np.array([[-0.1, 0.5, 1.2]], dtype=np.float32)
+    np.testing.assert_allclose(to_unit_float(image, 1.0), image.astype(np.float64))
+    np.testing.assert_allclose(to_unit_float(image * 4095, 4095), image.astype(np.float64), rtol=1e-6)
+
+
+def test_to_unit_float_integer_above_max_value():
+    with pytest.raises(InvalidArgumentError, match=r"values in \[0, 4095\], outside \[0, max_value=255\]"):
+        to_unit_float(np.array([[0, 4095]], dtype=np.uint16), 255)
+
+
+@pytest.mark.parametrize("max_value", [0, -1, np.inf, np.nan, "4095", True])
+def test_to_unit_float_bad_max_value(max_value):
+    with pytest.raises(InvalidArgumentError, match="max_value"):
+        to_unit_float(np.zeros((2, 2), dtype=np.uint16), max_value)
+
+
+@pytest.mark.parametrize("image", [np.zeros((2, 2), dtype=bool), np.zeros((2, 2), dtype=complex), [[1, 2]]])
+def test_to_unit_float_bad_dtype(image):
+    with pytest.raises(InvalidArgumentError, match="integer or floating-point"):
+        to_unit_float(image, 1.0)
+
+
+def test_to_unit_float_nan():
+    with pytest.raises(InvalidArgumentError, match="NaN"):
+        to_unit_float(np.array([[np.nan]]), 1.0)
+
+
+# --- the recipes -----------------------------------------------------------------------------------
+
+
+def test_registered_recipes():
+    assert list_recipes() == ["paper", "float", "normalized"]
+    assert get_recipe("paper").data_range == 255.0
+    assert get_recipe("float").data_range == 1.0
+    assert get_recipe("normalized").data_range == 1.0
+
+
+def test_unknown_recipe_did_you_mean():
+    with pytest.raises(UnknownNameError, match=r"Unknown recipe 'papr'.*Did you mean 'paper'\?"):
+        get_recipe("papr")
+    with pytest.raises(UnknownNameError, match="Did you mean 'normalized'"):
+        score_pair(*_pair(), recipes=("normalised",))
+
+
+def test_recipe_config_is_validated():
+    with pytest.raises(InvalidArgumentError, match="not both"):
+        Recipe("paper", "x", quantize_bits=8, percentiles=(1.0, 99.0))
+    with pytest.raises(InvalidArgumentError, match="percentiles"):
+        Recipe("normalized", "x", percentiles=(99.0, 1.0))
+    with pytest.raises(InvalidArgumentError, match="quantize_bits"):
+        Recipe("paper", "x", quantize_bits=0)
+    with pytest.raises(ValueError, match="registered twice"):
+        RECIPES.add("paper", get_recipe("paper"))
+
+
+def test_paper_quantises_like_basicsr_tensor2img():
+    # round(255 x) half to even, clipped: 0.5 -> 127.5 -> 128; 1.2 -> 255; -0.1 -> 0; 0.25 -> 63.75 -> 64.
+    pred = np.array([[0.5, 1.2], [-0.1, 0.25]])
+    pair = get_recipe("paper").prepare(pred, np.full((2, 2), 0.5))
+    np.testing.assert_array_equal(pair.prediction, [[128, 255], [0, 64]])
+    np.testing.assert_array_equal(pair.target, np.full((2, 2), 128))
+    assert pair.data_range == 255.0
+
+
+def test_float_recipe_is_identity():
+    pred, target = _pair()
+    pair = get_recipe("float").prepare(pred, target)
+    np.testing.assert_array_equal(pair.prediction, pred)
+    np.testing.assert_array_equal(pair.target, target)
+
+
+def test_normalized_recipe_closed_form():
+    # Target: (t - p0.1) / (p99.9 - p0.1) with NumPy's linear-interpolation percentiles. Prediction: the
+    # least-squares line a x + b onto that target, here checked against numpy.polyfit (independent solver).
+    pred, target = _pair()
+    pair = get_recipe("normalized").prepare(pred, target)
+    low, high = np.percentile(target, [0.1, 99.9])
+    np.testing.assert_allclose(pair.target, (target - low) / (high - low), rtol=1e-12)
+    slope, intercept = np.polyfit(pred.ravel(), pair.target.ravel(), 1)
+    np.testing.assert_allclose(pair.prediction, slope * pred + intercept, rtol=1e-9, atol=1e-12)
+
+
+def test_normalized_recipe_is_affine_invariant():
+    # A prediction off by gain and offset scores exactly as the original (the fit undoes it).
+    pred, target = _pair()
+    base = score_pair(pred, target, recipes=("normalized",))["normalized"]
+    moved = score_pair(0.3 * pred + 0.2, target, recipes=("normalized",))["normalized"]
+    for metric, value in base.items():
+        assert moved[metric] == pytest.approx(value, abs=1e-9), metric
+    # ... while the float recipe sees the change.
+    assert score_pair(0.3 * pred + 0.2, target, recipes=("float",))["float"]["psnr"] < base["psnr"] - 1
+
+
+def test_normalized_constant_prediction_maps_to_target_mean():
+    _, target = _pair()
+    pair = get_recipe("normalized").prepare(np.full_like(target, 0.3), target)
+    np.testing.assert_allclose(pair.prediction, pair.target.mean())
+
+
+def test_normalized_constant_target_is_an_error():
+    with pytest.raises(InvalidArgumentError, match="cannot be percentile-normalised"):
+        get_recipe("normalized").prepare(np.random.default_rng(0).random((8, 8)), np.full((8, 8), 0.4))
+
+
+def test_recipe_input_rules():
+    pred, target = _pair()
+    with pytest.raises(InvalidArgumentError, match="to_unit_float"):
+        get_recipe("float").prepare((pred * 255).astype(np.uint8), target)
+    with pytest.raises(InvalidArgumentError, match=r"target values span \[.*, 2\], expected \[0, 1\]"):
+        get_recipe("float").prepare(pred, target * 2 / target.max())
+    with pytest.raises(InvalidArgumentError, match="same shape"):
+        get_recipe("float").prepare(pred[:, :-1], target)
+    with pytest.raises(InvalidArgumentError, match="NaN"):
+        get_recipe("float").prepare(np.full_like(pred, np.nan), target)
+
+
+# --- scoring -----------------------------------------------------------------------------------------
+
+
+def test_score_pair_structure_and_values():
+    pred, target = _pair()
+    scores = score_pair(pred, target)
+    assert list(scores) == ["paper", "float", "normalized"]
+    assert all(list(m) == ["psnr", "ssim", "ms_ssim", "nrmse"] for m in scores.values())
+    # float recipe = the plain metrics with data range 1 (reference first); paper = the 8-bit copies.
+    assert scores["float"]["psnr"] == psnr(target, pred, data_range=1.0)
+    q_pred, q_target = (np.clip(np.round(a * 255), 0, 255) for a in (pred, target))
+    assert scores["paper"]["ssim"] == ssim(q_target, q_pred, data_range=255)
+
+
+def test_score_batch_equals_score_pair_per_image():
+    pred, target = _pair((3, 180, 180))
+    batch = score_batch(pred, target, recipes=("paper", "normalized"), metrics=("psnr", "nrmse"))
+    for i in range(3):
+        single = score_pair(pred[i], target[i], recipes=("paper", "normalized"), metrics=("psnr", "nrmse"))
+        for recipe, values in single.items():
+            for metric, value in values.items():
+                assert batch[recipe][metric].shape == (3,)
+                assert batch[recipe][metric][i] == pytest.approx(value, abs=1e-12)
+    # torch input gives the same numbers (bfloat16 too, widened exactly)
+    bf16 = torch.from_numpy(pred).to(torch.bfloat16)
+    widened = score_pair(bf16[0], torch.from_numpy(target[0]), recipes=("float",), metrics=("psnr",))
+    assert widened["float"]["psnr"] == psnr(target[0], bf16[0].double().numpy(), data_range=1.0)
+    torch_batch = score_batch(torch.from_numpy(pred), torch.from_numpy(target), recipes=("paper",), metrics=("psnr",))
+    np.testing.assert_array_equal(torch_batch["paper"]["psnr"], batch["paper"]["psnr"])
+
+
+def test_score_argument_errors():
+    pred, target = _pair()
+    with pytest.raises(UnknownNameError, match="Did you mean 'ssim'"):
+        score_pair(pred, target, metrics=("sssim",))
+    with pytest.raises(UnknownNameError, match="niqe"):
+        score_pair(pred, target, metrics=("niqe",))
+    with pytest.raises(InvalidArgumentError, match="sequence of names"):
+        score_pair(pred, target, recipes="paper")
+    with pytest.raises(InvalidArgumentError, match="use score_batch"):
+        score_pair(pred[None], target[None])
+    with pytest.raises(InvalidArgumentError, match="use score_pair"):
+        score_batch(pred, target)
