@@ -2,6 +2,7 @@
 
 from microsr_bench.data.cache import PreparedDataset, default_cache_dir
 from microsr_bench.data.cards import DATASET_NAMES, DatasetCard, get_card, list_benchmarks
+from microsr_bench.data.collate import PairCollator
 from microsr_bench.data.folder import prepare_folder
 from microsr_bench.data.info import BenchmarkInfo, benchmark_info
 from microsr_bench.data.load import BenchmarkDict, SimulatedDataWarning, load_benchmark
@@ -15,6 +16,7 @@ __all__ = [
     "BenchmarkInfo",
     "DatasetCard",
     "Manifest",
+    "PairCollator",
     "PreparedDataset",
     "SimulatedDataWarning",
     "benchmark_info",

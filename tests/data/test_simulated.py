@@ -156,3 +156,21 @@ def test_frozen_full_manifest_samples_regenerate(name, index, frames):
     assert image_sha256(simulate_hr(name, index)) == entry.hr_sha256
     for k in frames:
         assert image_sha256(simulate_lr_frame(name, index, k)) == entry.frame_sha256[k]
+
+
+def test_pair_collator_scales_and_stacks(tiny):
+    from microsr_bench.data import PairCollator
+
+    rows = tiny["train"].with_format("numpy", columns=["dataset", "lr", "hr", "id"])
+    batch = PairCollator(tiny.benchmark.max_values)([rows[0], rows[20]])
+    assert batch["lr"].dtype == torch.float32 and tuple(batch["lr"].shape) == (2, 1, 96, 96)
+    np.testing.assert_allclose(batch["hr"][1, 0].numpy(), rows[20]["hr"] / 4095.0, rtol=1e-6)
+    assert batch["id"] == [rows[0]["id"], rows[20]["id"]]
+    raw = PairCollator()([rows[1]])
+    assert raw["lr"].dtype == torch.uint16
+    loader = torch.utils.data.DataLoader(
+        rows, batch_size=5, num_workers=2, collate_fn=PairCollator(tiny.benchmark.max_values)
+    )
+    assert sum(b["hr"].shape[0] for b in loader) == 64
+    with pytest.raises(InvalidArgumentError, match="NumPy format"):
+        PairCollator()([tiny["train"][0]])
