@@ -11,6 +11,7 @@ from microsr_bench.metrics.recipes import (
     get_recipe,
     list_recipes,
     score_batch,
+    score_group,
     score_pair,
     to_unit_float,
 )
@@ -43,6 +44,7 @@ __all__ = [
     "pristine_model",
     "psnr",
     "score_batch",
+    "score_group",
     "score_pair",
     "ssim",
     "summarize",

@@ -29,6 +29,7 @@ EXPECTED = [
     "pristine_model",
     "psnr",
     "score_batch",
+    "score_group",
     "score_pair",
     "ssim",
     "summarize",

@@ -188,3 +188,25 @@ def test_score_argument_errors():
         score_pair(pred[None], target[None])
     with pytest.raises(InvalidArgumentError, match="use score_pair"):
         score_batch(pred, target)
+
+
+def test_score_group_equals_score_batch_with_repeated_target():
+    # score_group prepares the shared HR target once; the values must equal score_batch on the
+    # explicitly repeated target (the independent reference here), for every recipe and metric.
+    from microsr_bench.metrics import score_batch, score_group
+
+    rng = np.random.default_rng(7)
+    target = np.clip(np.linspace(0, 1, 200 * 200).reshape(200, 200) + 0.05 * rng.standard_normal((200, 200)), 0, 1)
+    predictions = np.clip(0.7 * target[None] + 0.1 + 0.05 * rng.standard_normal((3, 200, 200)), 0, 1)
+    grouped = score_group(predictions, target)
+    batched = score_batch(predictions, np.repeat(target[None], 3, axis=0))
+    for recipe in batched:
+        for metric in batched[recipe]:
+            np.testing.assert_array_equal(grouped[recipe][metric], batched[recipe][metric])
+
+
+def test_score_group_shape_errors():
+    from microsr_bench.metrics import score_group
+
+    with pytest.raises(InvalidArgumentError, match=r"prepare_group needs predictions \(B, H, W\) and one target"):
+        score_group(np.zeros((2, 20, 20)), np.zeros((21, 20)))

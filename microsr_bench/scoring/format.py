@@ -1,0 +1,150 @@
+"""The prediction folder format (version 1): paths, dtypes and the scaling rule, one file at a time.
+
+``PRED_DIR/<DATASET>/<hr_id>/<frame>.<ext>`` — the path is the frame id (``MITO/f0007/042``) plus a
+suffix, one of ``.tif``/``.tiff``, ``.png`` or ``.npy``. Each file holds one channel at the HR size of the
+data (512x512 for the canonical data) in one of three dtypes, mapped to [0, 1] as follows:
+
+- ``uint8``: value / 255;
+- ``uint16``: value / max_value of the sub-dataset (4095 for 12-bit data; the HR images' own scale), values
+  above max_value are an error;
+- ``float32``: already in [0, 1]; values outside it, NaN and Inf are errors.
+
+An optional ``PRED_DIR/predictions.json`` (written by ``write_predictions``) records the format version,
+the data source and the test fingerprints the predictions were made for; the scorer checks them.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import tifffile
+from PIL import Image
+
+FORMAT_VERSION = 1
+METADATA_FILE = "predictions.json"
+SUFFIXES = (".tif", ".tiff", ".png", ".npy")
+PredDtype = Literal["uint8", "uint16", "float32"]
+PredFormat = Literal["tif", "png", "npy"]
+#: Largest file accepted per expected pixel: float32 is 4 bytes/pixel, plus headers. Larger files are
+#: refused before decoding (a decompression bomb or a stack would be).
+MAX_BYTES_PER_PIXEL = 4.5
+_HEADER_ALLOWANCE = 64 * 1024
+
+
+class PredictionFileError(Exception):
+    """One problem with one prediction file (the caller adds the path)."""
+
+
+def relative_path(frame_id: str, fmt: str) -> Path:
+    """Where the prediction for a frame id goes inside PRED_DIR."""
+    return Path(*frame_id.split("/")).with_suffix(f".{fmt}")
+
+
+def _header_shape_dtype(path: Path) -> tuple[tuple[int, ...], np.dtype]:
+    suffix = path.suffix.lower()
+    if suffix == ".npy":
+        with path.open("rb") as handle:
+            version = np.lib.format.read_magic(handle)
+            if version == (1, 0):
+                shape, _, dtype = np.lib.format.read_array_header_1_0(handle)
+            else:
+                shape, _, dtype = np.lib.format.read_array_header_2_0(handle)
+        return tuple(shape), np.dtype(dtype)
+    if suffix == ".png":
+        with Image.open(path) as image:
+            modes = {"L": np.uint8, "I;16": np.uint16, "I;16B": np.uint16, "I": np.uint16, "F": np.float32}
+            if image.mode not in modes:
+                raise PredictionFileError(f"PNG mode {image.mode!r}; expected one grayscale channel (L or I;16)")
+            return (image.height, image.width), np.dtype(modes[image.mode])
+    with tifffile.TiffFile(path) as tif:
+        if len(tif.pages) != 1:
+            raise PredictionFileError(f"TIFF with {len(tif.pages)} pages; expected exactly one image")
+        page = tif.pages[0]
+        return tuple(page.shape), np.dtype(page.dtype)
+
+
+def read_prediction(path: Path, *, shape: tuple[int, int], max_value: int) -> np.ndarray:
+    """Read, check and scale one prediction to float64 in [0, 1].
+
+    The header is checked (size on disk, shape, dtype) before any pixel is decoded, so a decompression bomb
+    or a huge stack is refused unread.
+    """
+    limit = MAX_BYTES_PER_PIXEL * shape[0] * shape[1] + _HEADER_ALLOWANCE
+    size = path.stat().st_size
+    if size > limit:
+        raise PredictionFileError(f"{size} bytes is too large for a {shape[0]}x{shape[1]} image (limit {limit:.0f})")
+    try:
+        got_shape, dtype = _header_shape_dtype(path)
+    except PredictionFileError:
+        raise
+    except Exception as exc:
+        raise PredictionFileError(f"unreadable or truncated ({type(exc).__name__}: {exc})") from exc
+    if got_shape != shape:
+        raise PredictionFileError(f"shape {got_shape}, expected {shape} (one channel at the HR size)")
+    if dtype not in (np.uint8, np.uint16, np.float32):
+        raise PredictionFileError(f"dtype {dtype}, expected uint8, uint16 or float32")
+    try:
+        array = _decode(path)
+    except Exception as exc:
+        raise PredictionFileError(f"unreadable or truncated ({type(exc).__name__}: {exc})") from exc
+    if array.shape != shape:
+        raise PredictionFileError(f"decoded shape {array.shape}, expected {shape}")
+    return to_unit(array, max_value)
+
+
+def _decode(path: Path) -> np.ndarray:
+    suffix = path.suffix.lower()
+    if suffix == ".npy":
+        return np.asarray(np.load(path, allow_pickle=False))
+    if suffix == ".png":
+        with Image.open(path) as image:
+            image.load()
+            array = np.asarray(image)
+        return array.astype(np.uint16) if array.dtype == np.int32 else array
+    return np.asarray(tifffile.imread(path))
+
+
+def to_unit(array: np.ndarray, max_value: int) -> np.ndarray:
+    """Apply the format's scaling rule; raise PredictionFileError for values outside the allowed range."""
+    if array.dtype == np.uint8:
+        return array.astype(np.float64) / 255.0
+    if array.dtype == np.uint16:
+        top = int(array.max())
+        if top > max_value:
+            raise PredictionFileError(
+                f"uint16 value {top} above the data's max_value {max_value}; uint16 predictions use the HR scale "
+                f"0..{max_value}, or write float32 in [0, 1]"
+            )
+        return array.astype(np.float64) / max_value
+    if array.dtype == np.float32:
+        if not np.isfinite(array).all():
+            raise PredictionFileError(f"{int((~np.isfinite(array)).sum())} NaN or Inf values")
+        low, high = float(array.min()), float(array.max())
+        if low < 0.0 or high > 1.0:
+            raise PredictionFileError(f"float32 values in [{low:.4g}, {high:.4g}], expected within [0, 1]")
+        return array.astype(np.float64)
+    raise PredictionFileError(f"dtype {array.dtype}, expected uint8, uint16 or float32")
+
+
+def encode_prediction(image: np.ndarray, *, fmt: PredFormat, dtype: PredDtype, max_value: int) -> bytes:
+    """Encode a float image in [0, 1] (clipped) as a prediction file's bytes."""
+    unit = np.clip(np.asarray(image, dtype=np.float64), 0.0, 1.0)
+    if dtype == "uint8":
+        array: np.ndarray = np.round(unit * 255.0).astype(np.uint8)
+    elif dtype == "uint16":
+        array = np.round(unit * max_value).astype(np.uint16)
+    else:
+        array = unit.astype(np.float32)
+    buffer = io.BytesIO()
+    if fmt == "npy":
+        np.save(buffer, array, allow_pickle=False)
+    elif fmt == "png":
+        if dtype == "float32":
+            raise ValueError("PNG cannot hold float32; use tif or npy, or dtype uint16")
+        Image.fromarray(array).save(buffer, format="PNG", compress_level=1)
+    else:
+        tifffile.imwrite(buffer, array, photometric="minisblack")
+    return buffer.getvalue()

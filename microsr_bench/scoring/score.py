@@ -1,0 +1,382 @@
+"""The scorer: validate a prediction folder, score it per HR image group, aggregate, build the records."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from tqdm.auto import tqdm
+
+from microsr_bench._version import __version__
+from microsr_bench.data.info import BenchmarkInfo
+from microsr_bench.data.load import BenchmarkDict, SourceName, load_benchmark
+from microsr_bench.data.profiles import SizeName
+from microsr_bench.errors import InvalidArgumentError, PredictionError
+from microsr_bench.metrics import default_cap, macro_average, score_group, summarize
+from microsr_bench.metrics.recipes import FULL_REFERENCE_METRICS, list_recipes
+from microsr_bench.scoring.format import METADATA_FILE, read_prediction
+from microsr_bench.scoring.record import RECORD_TYPE, SCHEMA_VERSION, environment, now_iso, write_result
+from microsr_bench.scoring.table import format_table
+from microsr_bench.scoring.validate import ExpectedSplit, validate_prediction_dir
+
+#: Frames scored together; bounds memory (each frame is ~2 MB per float64 copy) without losing speed.
+CHUNK = 25
+
+
+@dataclass(frozen=True)
+class MethodInfo:
+    """What a record says about the method that made the predictions."""
+
+    name: str = "unnamed"
+    description: str = ""
+    version: str | None = None
+    identity: str | None = None
+    parameters: Mapping[str, Any] = field(default_factory=dict)
+    initialisation: str | None = None
+
+
+@dataclass(frozen=True)
+class ProtocolInfo:
+    """What a record says about the protocol; ``unspecified`` when the scorer was not told."""
+
+    name: str = "unspecified"
+    parameters: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class ScoreResult:
+    """Records (one per sub-dataset), their macro average, and per-image scores."""
+
+    records: list[dict[str, Any]]
+    macro: dict[str, Any] | None
+    per_image: list[dict[str, Any]]
+    info: BenchmarkInfo
+
+    def result_set(self) -> dict[str, Any]:
+        from microsr_bench.scoring.record import SET_TYPE, json_safe
+
+        return json_safe(
+            {
+                "schema_version": SCHEMA_VERSION,
+                "record_type": SET_TYPE,
+                "records": self.records,
+                "macro_average": self.macro,
+            }
+        )
+
+    def table(self) -> str:
+        return format_table(self.records, self.macro, simulated=self.info.is_simulated)
+
+    def write(self, out: str | Path) -> tuple[Path, Path]:
+        """Write the result set (JSON, validated against the schema) and the per-image CSV beside it."""
+        return write_result(Path(out), self.records, self.macro, self.per_image)
+
+
+def _groups(rows: Sequence[tuple[str, str]]) -> dict[str, list[str]]:
+    """HR id -> frame ids (in id order) for one sub-dataset's test rows ``(id, hr_id)``."""
+    groups: dict[str, list[str]] = {}
+    for frame_id, hr_id in rows:
+        groups.setdefault(hr_id, []).append(frame_id)
+    return groups
+
+
+def _load_chunks(
+    bench: BenchmarkDict, name: str, files: Mapping[str, Path], expected: ExpectedSplit
+) -> Iterator[tuple[str, list[str], np.ndarray, np.ndarray]]:
+    """Yield (hr_id, frame ids, predictions [B, H, W], target [H, W]) in chunks of at most CHUNK frames."""
+    prepared = bench._prepared[name]
+    test = bench["test"]
+    rows = [(i, h) for i, h, d in zip(test["id"], test["hr_id"], test["dataset"], strict=True) if d == name]
+    for hr_id, ids in _groups(rows).items():
+        from microsr_bench._imageio import read_image
+
+        target = read_image(prepared.hr_path(hr_id)).astype(np.float64) / expected.max_value
+        for start in range(0, len(ids), CHUNK):
+            chunk = ids[start : start + CHUNK]
+            preds = np.stack(
+                [read_prediction(files[i], shape=expected.shape, max_value=expected.max_value) for i in chunk]
+            )
+            yield hr_id, chunk, preds, target
+
+
+def _prefetch(iterator: Iterator[Any]) -> Iterator[Any]:
+    """Read the next chunk on a thread while the current one is scored (decoding overlaps the metrics)."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        future = pool.submit(next, iterator, None)
+        while True:
+            item = future.result()
+            if item is None:
+                return
+            future = pool.submit(next, iterator, None)
+            yield item
+
+
+def _expected(bench: BenchmarkDict, names: Sequence[str]) -> dict[str, ExpectedSplit]:
+    test = bench["test"]
+    ids_by_name: dict[str, list[str]] = {n: [] for n in names}
+    for frame_id, dataset in zip(test["id"], test["dataset"], strict=True):
+        if dataset in ids_by_name:
+            ids_by_name[dataset].append(frame_id)
+    return {
+        n: ExpectedSplit(n, ids_by_name[n], bench._prepared[n].manifest.hr_shape, bench.benchmark.max_values[n])
+        for n in names
+    }
+
+
+def _datasets_in(pred_dir: Path, requested: Sequence[str] | None) -> list[str]:
+    from microsr_bench.data.load import resolve_names
+
+    if requested:
+        return list(resolve_names(list(requested)))
+    present = [p.name for p in pred_dir.iterdir() if p.is_dir()] if pred_dir.is_dir() else []
+    names: list[str] = [n for n in ("MITO", "MPM", "MEM", "NUC") if n in present]
+    if not names:
+        raise PredictionError(
+            f"{pred_dir} cannot be scored", [f"{pred_dir}: no MITO, MPM, MEM or NUC folder of predictions"]
+        )
+    return names
+
+
+def _metadata_runtime(pred_dir: Path) -> dict[str, Any]:
+    path = pred_dir / METADATA_FILE
+    try:
+        meta = json.loads(path.read_text()) if path.is_file() else {}
+    except ValueError:
+        return {}
+    runtime = meta.get("runtime") or {}
+    return dict(runtime) if isinstance(runtime, dict) else {}
+
+
+def _score_dataset(
+    bench: BenchmarkDict,
+    name: str,
+    files: Mapping[str, Path],
+    expected: ExpectedSplit,
+    recipes: Sequence[str],
+    metrics: Sequence[str],
+    niqe_model: Any,
+    bar: Any,
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """Per-image scores of one sub-dataset (rows with dataset, id, hr_id, recipe/metric columns)."""
+    rows: list[dict[str, Any]] = []
+    groups: list[str] = []
+    for hr_id, ids, preds, target in _prefetch(_load_chunks(bench, name, files, expected)):
+        scores = score_group(preds, target, recipes=recipes, metrics=metrics)  # type: ignore[arg-type]
+        niqe_values = None
+        if niqe_model is not None:
+            from microsr_bench.metrics import niqe
+
+            niqe_values = np.asarray(niqe(preds, model=niqe_model), dtype=np.float64)
+        for k, frame_id in enumerate(ids):
+            row: dict[str, Any] = {"dataset": name, "id": frame_id, "hr_id": hr_id}
+            for recipe in recipes:
+                for metric in metrics:
+                    row[f"{recipe}/{metric}"] = float(scores[recipe][metric][k])
+            if niqe_values is not None:
+                row["niqe"] = float(niqe_values[k])
+            rows.append(row)
+            groups.append(hr_id)
+        bar.update(len(ids))
+    return rows, groups
+
+
+def _summaries(
+    rows: list[dict[str, Any]], groups: list[str], columns: Sequence[str], n_boot: int, seed: int
+) -> dict[str, dict[str, Any]]:
+    out = {}
+    for column in columns:
+        metric = column.split("/")[-1]
+        summary = summarize([r[column] for r in rows], groups, n_boot=n_boot, seed=seed, cap=default_cap(metric))
+        low, high = summary.t_interval()
+        out[column] = summary.as_record() | {"ci95_t": [low, high]}
+    return out
+
+
+def _record(
+    name: str,
+    info: BenchmarkInfo,
+    summaries: dict[str, dict[str, Any]],
+    n_fields: int,
+    method: MethodInfo,
+    protocol: ProtocolInfo,
+    runtime: Mapping[str, Any],
+    aggregation: dict[str, Any],
+    set_metrics: Mapping[str, float],
+) -> dict[str, Any]:
+    metrics: dict[str, dict[str, Any]] = {}
+    no_reference: dict[str, Any] = {}
+    for column, summary in summaries.items():
+        if "/" in column:
+            recipe, metric = column.split("/")
+            metrics.setdefault(recipe, {})[metric] = summary
+        else:
+            no_reference[column] = summary
+    n_images = next(iter(summaries.values()))["n_images"]
+    record: dict[str, Any] = {
+        "schema_version": SCHEMA_VERSION,
+        "record_type": RECORD_TYPE,
+        "library_version": __version__,
+        "created": now_iso(),
+        "method": {
+            "name": method.name,
+            "description": method.description,
+            "version": method.version,
+            "identity": method.identity,
+            "parameters": dict(method.parameters),
+            "initialisation": method.initialisation,
+        },
+        "protocol": {"name": protocol.name, "parameters": dict(protocol.parameters)},
+        "dataset": {
+            "name": name,
+            "split": "test",
+            "source": info.source,
+            "size": info.size,
+            "canonical": info.canonical,
+            "fingerprint": info.fingerprint(name, "test"),
+            "max_value": info.max_values[name],
+            "source_details": info.source_details.get(name, {}),
+        },
+        "shots": info.shots,
+        "train_pairs": info.train_pairs.get(name),
+        "n_images": n_images,
+        "n_fields": n_fields,
+        "metrics": metrics,
+        "aggregation": aggregation,
+        "runtime": {
+            "seconds_per_image": runtime.get("seconds_per_image"),
+            "device": runtime.get("device"),
+            "device_name": runtime.get("device_name"),
+            "what": runtime.get("what"),
+        },
+        "environment": environment(),
+    }
+    if no_reference:
+        record["no_reference"] = no_reference
+    if set_metrics:
+        record["set_metrics"] = dict(set_metrics)
+    return record
+
+
+def score_predictions(
+    pred_dir: str | Path,
+    *,
+    datasets: Sequence[str] | None = None,
+    recipes: Sequence[str] = ("paper", "float", "normalized"),
+    metrics: Sequence[str] = FULL_REFERENCE_METRICS,
+    niqe: bool = False,
+    niqe_model: str | Path | None = None,
+    fid: bool = False,
+    fid_weights: str | Path | None = None,
+    bench: BenchmarkDict | None = None,
+    source: SourceName = "auto",
+    size: SizeName = "full",
+    cache_dir: str | Path | None = None,
+    method: MethodInfo | None = None,
+    protocol: ProtocolInfo | None = None,
+    runtime: Mapping[str, Any] | None = None,
+    n_boot: int = 2000,
+    seed: int = 0,
+    progress: bool = True,
+) -> ScoreResult:
+    """Score a prediction folder against the test split: validate everything first, then score.
+
+    Validation covers every file of every requested sub-dataset and reports all problems in one
+    ``PredictionError``; nothing is scored or written then. Scoring reads each HR image once and scores
+    its frames together (:func:`microsr_bench.metrics.score_group`) while the next frames are decoded.
+
+    Args:
+        pred_dir: ``PRED_DIR/<DATASET>/<hr_id>/<frame>.(tif|png|npy)`` (docs/metrics.md, "Prediction folders").
+        datasets: sub-datasets to score; default: every one with a folder in ``pred_dir``.
+        recipes, metrics: full-reference recipes and metrics to compute.
+        niqe: also compute NIQE of every prediction (pristine model, or ``niqe_model``, a fitted model file).
+        fid: also compute FID between the predictions and the HR test images (needs the Inception weights).
+        bench: already loaded data (else loaded with ``source``/``size``/``cache_dir``; ``shots`` in records
+            comes from it).
+        method, protocol, runtime: what the records say about how the predictions were made; ``runtime``
+            defaults to what ``predictions.json`` recorded.
+        n_boot, seed: bootstrap resamples and seed of the intervals.
+    """
+    folder = Path(pred_dir)
+    names = _datasets_in(folder, datasets)
+    bad_recipes = [r for r in recipes if r not in list_recipes()]
+    if bad_recipes or not recipes:
+        raise InvalidArgumentError(f"recipes must be among {', '.join(list_recipes())}, got {list(recipes)}.")
+    if bench is None:
+        bench = load_benchmark(names, source=source, size=size, cache_dir=cache_dir, progress=progress)
+    missing = [n for n in names if n not in bench.benchmark.datasets]
+    if missing:
+        raise InvalidArgumentError(f"the loaded data has no {', '.join(missing)}; load those sub-datasets too.")
+    expected = _expected(bench, names)
+    files = validate_prediction_dir(folder, expected, bench.benchmark, progress=progress)
+    model = _niqe_model(niqe_model) if niqe or niqe_model else None
+    columns = [f"{r}/{m}" for r in recipes for m in metrics] + (["niqe"] if model is not None else [])
+    aggregation = {
+        "method": "mean over frames; cluster-robust SE and percentile bootstrap over HR images (fields of view)",
+        "n_boot": n_boot,
+        "seed": seed,
+        "psnr_cap_db": float(default_cap("psnr") or 0.0),
+    }
+    runtime = dict(runtime if runtime is not None else _metadata_runtime(folder))
+    total = sum(len(e.ids) for e in expected.values())
+    records, per_image, per_dataset = [], [], {}
+    with tqdm(total=total, desc="scoring", unit="frame", disable=not progress) as bar:
+        for name in names:
+            rows, groups = _score_dataset(bench, name, files[name], expected[name], recipes, metrics, model, bar)
+            per_image += rows
+            per_dataset[name] = (rows, groups)
+            set_metrics = {"fid": _fid(bench, name, files[name], expected[name], fid_weights)} if fid else {}
+            records.append(
+                _record(
+                    name,
+                    bench.benchmark,
+                    _summaries(rows, groups, columns, n_boot, seed),
+                    len(set(groups)),
+                    method or MethodInfo(),
+                    protocol or ProtocolInfo(),
+                    runtime,
+                    aggregation,
+                    set_metrics,
+                )
+            )
+    macro = _macro(per_dataset, columns, n_boot, seed) if len(names) > 1 else None
+    return ScoreResult(records, macro, per_image, bench.benchmark)
+
+
+def _macro(
+    per_dataset: dict[str, tuple[list[dict[str, Any]], list[str]]], columns: Sequence[str], n_boot: int, seed: int
+) -> dict[str, Any]:
+    metrics: dict[str, dict[str, Any]] = {}
+    for column in columns:
+        metric = column.split("/")[-1]
+        values = {n: ([r[column] for r in rows], groups) for n, (rows, groups) in per_dataset.items()}
+        summary = macro_average(values, n_boot=n_boot, seed=seed, cap=default_cap(metric))
+        recipe = column.split("/")[0] if "/" in column else "no_reference"
+        record = summary.as_record()
+        metrics.setdefault(recipe, {})[metric] = {k: record[k] for k in ("mean", "sem", "ci95")}
+    return {"datasets": sorted(per_dataset, key=["MITO", "MPM", "MEM", "NUC"].index), "metrics": metrics}
+
+
+def _niqe_model(path: str | Path | None) -> Any:
+    from microsr_bench.metrics import NiqeModel, pristine_model
+
+    return NiqeModel.load(Path(path)) if path is not None else pristine_model()
+
+
+def _fid(
+    bench: BenchmarkDict, name: str, files: Mapping[str, Path], expected: ExpectedSplit, weights: str | Path | None
+) -> float:
+    """FID between the predictions and the HR test images of one sub-dataset."""
+    from microsr_bench._imageio import read_image
+    from microsr_bench.metrics import fid
+
+    prepared = bench._prepared[name]
+    hr = np.stack([read_image(prepared.hr_path(h)) for h in prepared.manifest.hr_ids("test")]).astype(np.float64)
+    preds = np.stack(
+        [read_prediction(files[i], shape=expected.shape, max_value=expected.max_value) for i in expected.ids]
+    )
+    return float(fid(preds, hr / expected.max_value, weights=weights))
