@@ -2,7 +2,7 @@
 
 The generator (:class:`RRDBNet`) and discriminator (:class:`UNetDiscriminatorSN`) load the official
 ``RealESRGAN_x2plus.pth`` / ``RealESRGAN_x2plus_netD.pth`` unchanged; :func:`to_single_channel` turns
-the RGB generator into an exactly equivalent grayscale one. See ``docs/realesrgan_models.md``.
+the RGB generator into an exactly equivalent grayscale one. See ``docs/baselines.md``.
 """
 
 from baselines.realesrgan.discriminator import DiscriminatorConfig, UNetDiscriminatorSN

@@ -1,0 +1,302 @@
+"""The RESRGan-B and RESRGan-S method objects: ``fit(train, validation)``, ``__call__(lr)``, ``save`` / ``load``.
+
+They follow the model contract (``microsr_bench.protocols.method``): a batch of LR frames, float32
+``[B, 1, h, w]`` in [0, 1], becomes ``[B, 1, 2h, 2w]`` in [0, 1]. ``fit`` runs the recipe of
+:mod:`baselines.realesrgan.recipes` for the training budget in ``MethodOptions.budget`` and keeps the shipped
+generator (EMA weights at the best validation score). The result record's method block comes from ``name``,
+``description``, ``identity`` (SHA-256 of the training config and the weights), ``initialisation``
+(``official-weights`` or ``scratch``) and ``parameters``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any, ClassVar
+
+import datasets
+import torch
+
+from baselines.realesrgan.data import SYNTHESES, SynthesisName
+from baselines.realesrgan.inference import super_resolve
+from baselines.realesrgan.recipes import (
+    BASE_DATASET,
+    Initialisation,
+    RecipeRun,
+    default_workdir,
+    split_key,
+    train_base,
+    train_finetune,
+    train_synthetic,
+)
+from baselines.realesrgan.rrdbnet import RRDBNet
+from baselines.realesrgan.train_config import TrainConfig, config_for
+from baselines.realesrgan.weights import load_weights, read_weights, save_weights
+from microsr_bench.data.info import BenchmarkInfo, benchmark_info
+from microsr_bench.errors import DataError, InvalidArgumentError, NotFoundError
+from microsr_bench.protocols.method import MethodOptions
+
+__all__ = ["ResrganB", "ResrganS", "export_path"]
+
+_KEY = "microsr_bench."
+
+
+def export_path(workdir: Path, method: str, budget: str, info: BenchmarkInfo, seed: int) -> Path:
+    """Where a trained method is saved in a workdir, named by method, budget, data and seed.
+
+    ``train`` writes there and ``predict --workdir`` reads there, e.g.
+    ``models/resrgan-b_paper_folder-full_NUC_200_seed0.safetensors``.
+    """
+    shots = "full" if info.shots is None else str(info.shots)
+    data = f"{info.source}-{info.size}_{'+'.join(info.datasets)}_{shots}"
+    return workdir / "models" / f"{method}_{budget}_{data}_seed{seed}.safetensors"
+
+
+def _identity(config: TrainConfig, model: RRDBNet) -> str:
+    digest = hashlib.sha256(json.dumps(config.to_dict(), sort_keys=True).encode())
+    for key, value in sorted(model.state_dict().items()):
+        digest.update(key.encode())
+        digest.update(value.detach().cpu().contiguous().numpy().tobytes())
+    return "sha256:" + digest.hexdigest()
+
+
+def _is_main_process() -> bool:
+    dist = torch.distributed
+    return not (dist.is_available() and dist.is_initialized()) or dist.get_rank() == 0
+
+
+class _ResrganMethod:
+    """What RESRGan-B and -S share: options, the generator, inference, persistence and record fields."""
+
+    name: ClassVar[str]
+    title: ClassVar[str]
+
+    def __init__(
+        self,
+        options: MethodOptions | None = None,
+        *,
+        tile: int | None = None,
+        overlap: int = 16,
+        batch_size: int = 8,
+        cache_dir: Path | None = None,
+        resume: bool = True,
+    ) -> None:
+        self.options = options or MethodOptions()
+        self.config = config_for(self.options.budget, seed=self.options.seed)
+        self.tile, self.overlap, self.batch_size = tile, overlap, batch_size
+        self.cache_dir, self.resume = cache_dir, resume
+        self.generator: RRDBNet | None = None
+        self.initialisation: Initialisation | None = None
+        self.training: dict[str, Any] = {}
+        self.identity: str | None = None
+        self.official_weights: Path | None = None
+        if self.options.weights is not None:
+            weights = Path(self.options.weights)
+            if weights.suffix == ".safetensors":
+                self.load(weights)
+            else:  # an official .pth (or its folder): where fit() starts from
+                self.official_weights = weights
+
+    @property
+    def workdir(self) -> Path:
+        return Path(self.options.workdir) if self.options.workdir is not None else default_workdir()
+
+    @property
+    def description(self) -> str:
+        g = self.config.generator
+        net = f"Real-ESRGAN x2 (RRDBNet {g.num_block} blocks, {g.num_feat} features, 1 channel)"
+        if self.generator is None:
+            return f"{net}, {self.title}; not trained yet"
+        stage = self.training.get("stage", "loaded")
+        data = "+".join(self.training.get("datasets", [])) or "unknown data"
+        shots = self.training.get("shots") or "full"
+        return (
+            f"{net}, {self.title}; {stage} on {data} ({shots} shots), from {self.initialisation or 'unknown'} weights"
+        )
+
+    @property
+    def parameters(self) -> dict[str, Any]:
+        """Settings worth recording next to the scores (the identity pins everything else)."""
+        return {
+            "budget": self.options.budget,
+            "seed": self.config.seed,
+            "config_fingerprint": self.config.fingerprint(),
+            "tile": self.tile,
+            "overlap": self.overlap,
+            "training": dict(self.training),
+        }
+
+    def __call__(self, lr: torch.Tensor) -> torch.Tensor:
+        if self.generator is None:
+            raise NotFoundError(
+                f"{self.name} has no weights yet: call fit(train, validation), load a trained file with load(path) "
+                f"(command line: --weights FILE.safetensors or --workdir), or train it with `microsr-bench train "
+                f"{self.name}` / `predict --fit`."
+            )
+        if lr.ndim != 4 or lr.shape[1] != 1:
+            raise InvalidArgumentError(f"{self.name} expects LR frames [B, 1, h, w], got shape {tuple(lr.shape)}.")
+        return super_resolve(
+            self.generator,
+            lr,
+            tile=self.tile,
+            overlap=self.overlap,
+            batch_size=self.batch_size,
+            device=self.options.device,
+        )
+
+    def save(self, path: str | Path) -> Path:
+        """Write the generator and everything the record needs (config, initialisation, training) as safetensors."""
+        if self.generator is None or self.identity is None:
+            raise NotFoundError(f"{self.name} has no weights to save; call fit(train, validation) first.")
+        meta = {
+            _KEY + "method": self.name,
+            _KEY + "initialisation": self.initialisation or "unknown",
+            _KEY + "train_config": json.dumps(self.config.to_dict(), sort_keys=True),
+            _KEY + "training": json.dumps(self.training, sort_keys=True),
+            _KEY + "identity": self.identity,
+        }
+        return save_weights(self.generator, path, meta)
+
+    def load(self, path: str | Path) -> _ResrganMethod:
+        """Load a file written by :meth:`save` (or a bare RRDBNet safetensors file from a training run)."""
+        _, meta = read_weights(path)
+        method = meta.get(_KEY + "method")
+        if method is not None and method != self.name:
+            raise DataError(f"{path} holds a {method!r} model, not {self.name!r}; load it with --method {method}.")
+        model = load_weights(path)
+        if not isinstance(model, RRDBNet) or model.config.num_in_ch != 1:
+            raise DataError(f"{path} does not hold a 1-channel RRDBNet generator; it cannot be {self.name}.")
+        if _KEY + "train_config" in meta:
+            self.config = TrainConfig.from_dict(json.loads(meta[_KEY + "train_config"]))
+        init = meta.get(_KEY + "initialisation")
+        self.initialisation = (
+            "official-weights" if init == "official-weights" else "scratch" if init == "scratch" else None
+        )
+        self.training = json.loads(meta.get(_KEY + "training", "{}"))
+        self.training.setdefault("stage", "loaded")
+        self.training["file"] = str(path)
+        self.generator = model.eval()
+        self.identity = _identity(self.config, model)
+        return self
+
+    def _adopt(self, run: RecipeRun, info: BenchmarkInfo, extra: dict[str, Any]) -> None:
+        self.generator = load_weights(run.result.weights, RRDBNet.from_config(self.config.generator)).eval()
+        self.initialisation = run.initialisation
+        result = run.result
+        self.training = {
+            "source": info.source,
+            "size": info.size,
+            "datasets": list(info.datasets),
+            "shots": info.shots,
+            "train_key": run.train_key,
+            "init": run.init_label,
+            "iterations": result.iterations,
+            "best_iteration": result.best_iteration,
+            "best_score": result.best_score,
+            "val_metric": self.config.val_metric,
+            "stopped_early": result.stopped_early,
+            **extra,
+        }
+        self.identity = _identity(self.config, self.generator)
+        if self.options.workdir is not None and _is_main_process():
+            self.save(export_path(self.workdir, self.name, self.options.budget, info, self.config.seed))
+
+
+class ResrganB(_ResrganMethod):
+    """RESRGan-B: the MITO base (official weights or scratch, fine-tuned on full MITO), fine-tuned per split.
+
+    ``fit(train, validation)`` trains the base if the workdir does not hold it yet (loading MITO from the same
+    source as ``train``), then fine-tunes it on ``train``. When ``train`` is MITO's full training split, the base
+    itself is the result. A ``.safetensors`` file in ``MethodOptions.weights`` is taken as the base instead.
+    """
+
+    name = "resrgan-b"
+    title = "RESRGan-B"
+
+    def fit(self, train: datasets.Dataset, validation: datasets.Dataset) -> ResrganB:
+        info = benchmark_info(train)
+        base: RecipeRun | Path
+        device, workdir, progress = self.options.device, self.workdir, self.options.progress
+        if self.generator is not None and self.training.get("file"):
+            base = Path(self.training["file"])
+        else:
+            base_train, base_val = self._base_data(train, validation, info)
+            base = train_base(
+                self.config,
+                base_train,
+                base_val,
+                workdir=workdir,
+                weights=self.official_weights,
+                device=device,
+                resume=self.resume,
+                progress=progress,
+            )
+            if base.train_key == split_key(train):
+                self._adopt(base, info, {"stage": "base", "base": None})
+                return self
+        run = train_finetune(
+            self.config, base, train, validation, workdir=workdir, device=device, resume=self.resume, progress=progress
+        )
+        base_label = str(base) if isinstance(base, Path) else str(base.result.weights)
+        self._adopt(run, info, {"stage": "fine-tuned", "base": base_label})
+        return self
+
+    def _base_data(
+        self, train: datasets.Dataset, validation: datasets.Dataset, info: BenchmarkInfo
+    ) -> tuple[datasets.Dataset, datasets.Dataset]:
+        if info.datasets == (BASE_DATASET,) and info.shots is None:
+            return train, validation
+        from microsr_bench.data import load_benchmark
+
+        details = info.source_details.get(info.datasets[0], {}) if info.source == "hub" else {}
+        mito = load_benchmark(
+            BASE_DATASET,
+            source=info.source,  # type: ignore[arg-type]
+            size=info.size,  # type: ignore[arg-type]
+            cache_dir=self.cache_dir,
+            hub_repo=details.get("repo"),
+            revision=details.get("revision"),
+            progress=self.options.progress,
+        )
+        return mito["train"], mito["validation"]
+
+
+class ResrganS(_ResrganMethod):
+    """RESRGan-S: trained on HR images only, with LR synthesised on the fly; validated on real LR pairs.
+
+    ``fit(train, validation)`` takes the HR images of ``train`` (an HR view from ``bench.hr_images`` or a paired
+    split, whose LR frames are ignored) and ``validation``'s real pairs. ``synthesis`` picks the LR pipeline:
+    ``realesrgan`` (the paper's) or ``physics``.
+    """
+
+    name = "resrgan-s"
+    title = "RESRGan-S"
+
+    def __init__(
+        self, options: MethodOptions | None = None, *, synthesis: SynthesisName = "realesrgan", **kwargs: Any
+    ) -> None:
+        if synthesis not in SYNTHESES:
+            raise InvalidArgumentError(f"synthesis must be one of {', '.join(SYNTHESES)}, got {synthesis!r}.")
+        self.synthesis: SynthesisName = synthesis
+        super().__init__(options, **kwargs)
+
+    @property
+    def parameters(self) -> dict[str, Any]:
+        return {**super().parameters, "synthesis": self.synthesis}
+
+    def fit(self, train: datasets.Dataset, validation: datasets.Dataset) -> ResrganS:
+        info = benchmark_info(train)
+        run = train_synthetic(
+            self.config,
+            train,
+            validation,
+            synthesis=self.synthesis,
+            workdir=self.workdir,
+            weights=self.official_weights,
+            device=self.options.device,
+            resume=self.resume,
+            progress=self.options.progress,
+        )
+        self._adopt(run, info, {"stage": "synthetic", "synthesis": self.synthesis})
+        return self

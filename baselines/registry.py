@@ -1,0 +1,140 @@
+"""The reference methods by name: factories for the ``microsr_bench.methods`` entry points in setup.cfg.
+
+Each factory takes :class:`~microsr_bench.protocols.method.MethodOptions` and returns a method object with
+``name``, ``description``, ``__call__`` and, if it trains, ``fit(train, validation)``. ``options.extra`` holds
+factory-specific settings; unknown keys are an error (a typo must not silently fall back to a default). The
+factories are also marked with ``@method_factory``, so ``--method baselines.registry:bicubic`` works as well.
+
+| name | method | extra keys |
+|---|---|---|
+| ``nearest`` | nearest-neighbour x2 | - |
+| ``bicubic`` | bicubic x2 | - |
+| ``bicubic-fit`` | bicubic x2 + affine intensity map fitted on the training pairs | ``max_pairs`` |
+| ``frame-average`` | mean of k frames, then bicubic x2 | ``k`` (default 4) |
+| ``resrgan-b`` | RESRGan-B (paper IV-C) | ``tile``, ``overlap``, ``batch_size``, ``cache_dir``, ``resume`` |
+| ``resrgan-s`` | RESRGan-S (paper V-B) | the same plus ``synthesis`` (``realesrgan`` or ``physics``) |
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from baselines.classical import FittedBicubic, FrameAveraging, Interpolate
+from microsr_bench._registry import did_you_mean
+from microsr_bench.errors import ConfigError
+from microsr_bench.protocols.method import Method, MethodOptions, method_factory
+
+__all__ = ["BASELINES", "bicubic", "bicubic_fit", "frame_average", "nearest", "resrgan_b", "resrgan_s"]
+
+
+def _extra(options: MethodOptions, method: str, allowed: Mapping[str, Callable[[Any], Any]]) -> dict[str, Any]:
+    """Validate and convert ``options.extra`` against the keys a factory accepts."""
+    unknown = [k for k in options.extra if k not in allowed]
+    if unknown:
+        valid = sorted(allowed)
+        hint = did_you_mean(str(unknown[0]), valid) if valid else ""
+        raise ConfigError(
+            f"Method {method!r} does not take extra setting(s) {unknown}.{hint} Valid: {', '.join(valid) or 'none'}."
+        )
+    out = {}
+    for key, value in options.extra.items():
+        try:
+            out[key] = allowed[key](value)
+        except (TypeError, ValueError) as exc:
+            raise ConfigError(f"Method {method!r}: extra setting {key}={value!r} is invalid ({exc}).") from exc
+    return out
+
+
+def _positive_int(value: Any) -> int:
+    if isinstance(value, bool) or int(value) != value or int(value) < 1:
+        raise ValueError("expected an integer >= 1")
+    return int(value)
+
+
+def _even_int(value: Any) -> int:
+    number = int(value)
+    if isinstance(value, bool) or number != value or number < 0 or number % 2:
+        raise ValueError("expected an even integer >= 0")
+    return number
+
+
+def _tile(value: Any) -> int | None:
+    return None if value in (None, 0) else _even_int(value)
+
+
+def _flag(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError("expected true or false")
+    return value
+
+
+@method_factory
+def nearest(options: MethodOptions) -> Method:
+    """Nearest-neighbour x2 up-sampling."""
+    _extra(options, "nearest", {})
+    return Interpolate("nearest")
+
+
+@method_factory
+def bicubic(options: MethodOptions) -> Method:
+    """Bicubic x2 up-sampling (PyTorch, a = -0.75)."""
+    _extra(options, "bicubic", {})
+    return Interpolate("bicubic")
+
+
+@method_factory
+def bicubic_fit(options: MethodOptions) -> Method:
+    """Bicubic x2 followed by an intensity map ``a * x + b`` fitted on the training pairs."""
+    extra = _extra(options, "bicubic-fit", {"max_pairs": _positive_int})
+    return FittedBicubic(**extra)
+
+
+@method_factory
+def frame_average(options: MethodOptions) -> Method:
+    """Mean of ``k`` LR frames of one field (``options.extra["k"]``, default 4), then bicubic x2."""
+    extra = _extra(options, "frame-average", {"k": _positive_int})
+    return FrameAveraging(k=extra.get("k", 4))
+
+
+_GAN_EXTRA: dict[str, Callable[[Any], Any]] = {
+    "tile": _tile,
+    "overlap": _even_int,
+    "batch_size": _positive_int,
+    "cache_dir": lambda v: None if v is None else Path(v),
+    "resume": _flag,
+}
+
+
+@method_factory
+def resrgan_b(options: MethodOptions) -> Method:
+    """RESRGan-B: the MITO base fine-tuned per dataset and shots (see ``baselines.realesrgan.method``)."""
+    from baselines.realesrgan.method import ResrganB
+
+    return ResrganB(options, **_extra(options, "resrgan-b", _GAN_EXTRA))
+
+
+@method_factory
+def resrgan_s(options: MethodOptions) -> Method:
+    """RESRGan-S: trained on synthetically degraded HR images only."""
+    from baselines.realesrgan.data import SYNTHESES
+    from baselines.realesrgan.method import ResrganS
+
+    def synthesis(value: Any) -> str:
+        if value not in SYNTHESES:
+            raise ValueError(f"expected one of {', '.join(SYNTHESES)}")
+        return str(value)
+
+    return ResrganS(options, **_extra(options, "resrgan-s", {**_GAN_EXTRA, "synthesis": synthesis}))
+
+
+#: Registered names -> (factory, whether it trains). Must match the entry points in setup.cfg.
+BASELINES: dict[str, tuple[Callable[[MethodOptions], Method], bool]] = {
+    "nearest": (nearest, False),
+    "bicubic": (bicubic, False),
+    "bicubic-fit": (bicubic_fit, True),
+    "frame-average": (frame_average, False),
+    "resrgan-b": (resrgan_b, True),
+    "resrgan-s": (resrgan_s, True),
+}
