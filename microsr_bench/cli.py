@@ -6,16 +6,18 @@ import json
 import sys
 import warnings
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import click
 
 from microsr_bench._version import __version__
-from microsr_bench.data.cache import VerifyMode
 from microsr_bench.data.cards import DATASET_NAMES, SPLITS, SplitName, get_card
-from microsr_bench.data.load import SourceName
 from microsr_bench.data.profiles import SizeName
 from microsr_bench.errors import MicroSRError
+
+if TYPE_CHECKING:
+    from microsr_bench.data.cache import VerifyMode
+    from microsr_bench.data.load import SourceName
 
 
 class _Group(click.Group):
@@ -220,6 +222,17 @@ def show_cmd(
     path = render_panel(bench, out or Path(f"{name}_{split}_{index}.png"), split=split, index=index)
     click.echo(f"Wrote {path}")
 
+
+def _register_commands() -> None:
+    from microsr_bench._cli_baselines import predict_cmd, train_cmd
+    from microsr_bench._cli_leaderboard import leaderboard
+    from microsr_bench._cli_score import score_cmd
+
+    for command in (score_cmd, predict_cmd, train_cmd, leaderboard):
+        main.add_command(command)
+
+
+_register_commands()
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

@@ -1,0 +1,193 @@
+"""The built page in a real browser: headless Chromium (Debian's package) loads it from a local server.
+
+Needs ``/usr/bin/chromium`` and ``/usr/bin/chromedriver`` (``apt-get install -y chromium chromium-driver``)
+and selenium (the ``browser`` test extra). Run with ``pytest -m browser``; excluded by default. A missing
+browser is a failure with the fix, never a silent skip. The screenshot path is printed; set
+``MICROSR_BENCH_SCREENSHOT_DIR`` to keep a copy there. Expected orders follow from conftest.fixture_set.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import json
+import os
+import shutil
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from leaderboard.build import build
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMEDRIVER = Path("/usr/bin/chromedriver")
+#: Flags for a closed network: without the background-networking ones Chromium keeps trying to reach Google.
+FLAGS = (
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+    "--window-size=1400,1000",
+)
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:  # keep the test output readable
+        pass
+
+
+@pytest.fixture
+def served(root, lb) -> Iterator[str]:
+    """Build the fixture board and serve its folder on a free localhost port; yields the page URL."""
+    for entry in lb.fixture_set():
+        lb.write_entry(root, entry)
+    build(root)
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(root)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}/site/index.html"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+@pytest.fixture
+def driver():
+    if not (CHROMIUM.exists() and CHROMEDRIVER.exists()):
+        pytest.fail("headless Chromium is needed: apt-get install -y chromium chromium-driver")
+    try:
+        from selenium import webdriver
+        from selenium.webdriver.chrome.service import Service
+    except ImportError:
+        pytest.fail("selenium is needed: pip install -e '.[browser]' (or pip install selenium)")
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    for flag in FLAGS:
+        options.add_argument(flag)
+    browser = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
+    browser.set_page_load_timeout(30)
+    try:
+        yield browser
+    finally:
+        browser.quit()
+
+
+def _open(driver, url: str) -> None:
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    driver.get(url)
+    WebDriverWait(driver, 10).until(lambda d: d.execute_script("return document.body.dataset.ready === '1'"))
+
+
+def _column(driver, table: str, col: str) -> list[tuple[str, float]]:
+    from selenium.webdriver.common.by import By
+
+    rows = driver.find_elements(By.CSS_SELECTOR, f"table[data-key='{table}'] tbody tr")
+    return [
+        (
+            r.get_attribute("data-method"),
+            float(r.find_element(By.CSS_SELECTOR, f"td[data-col='{col}']").get_attribute("data-value")),
+        )
+        for r in rows
+    ]
+
+
+def test_clicking_a_header_sorts_the_column(served, driver):
+    from selenium.webdriver.common.by import By
+
+    _open(driver, served)
+    table = "paired|MITO|200"
+    # initial order: rank by the paper's PSNR (Beta 27.4, Alpha 27.0, Gamma 25.0)
+    assert [m for m, _ in _column(driver, table, "paper/psnr")] == ["Beta", "Alpha", "Gamma"]
+    header = f"table[data-key='{table}'] th[data-col='paper/ssim']"
+    driver.find_element(By.CSS_SELECTOR, header).click()
+    # SSIM is higher-is-better: the first click puts the best first (Gamma 0.83, Beta 0.79, Alpha 0.78)
+    assert _column(driver, table, "paper/ssim") == [
+        ("Gamma", pytest.approx(0.83)),
+        ("Beta", pytest.approx(0.79)),
+        ("Alpha", pytest.approx(0.78)),
+    ]
+    assert "sorted-desc" in driver.find_element(By.CSS_SELECTOR, header).get_attribute("class")
+    driver.find_element(By.CSS_SELECTOR, header).click()
+    assert [m for m, _ in _column(driver, table, "paper/ssim")] == ["Alpha", "Beta", "Gamma"]
+    # the other tables keep their own order
+    assert [m for m, _ in _column(driver, "paired|MITO|400", "paper/psnr")] == ["Beta", "Alpha", "Gamma"]
+
+
+def test_marks_filters_and_empty_board(served, driver):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    _open(driver, served)
+    assert (
+        driver.find_elements(By.CSS_SELECTOR, "table.lb")
+        and len(driver.find_elements(By.CSS_SELECTOR, "table.lb")) == 9
+    )
+    first = driver.find_element(By.CSS_SELECTOR, "table[data-key='paired|MITO|200'] tbody tr:nth-child(2)")
+    assert first.get_attribute("data-method") == "Alpha"
+    assert first.find_elements(By.CSS_SELECTOR, ".mark.verified") and first.find_elements(By.CSS_SELECTOR, ".mark.tie")
+    Select(driver.find_element(By.ID, "f-dataset")).select_by_value("NUC")
+    keys = [t.get_attribute("data-key") for t in driver.find_elements(By.CSS_SELECTOR, "table.lb")]
+    assert keys == ["paired|NUC|200", "paired|NUC|400", "paired|NUC|800", "paired|NUC|full"]
+    driver.find_element(By.ID, "f-search").send_keys("gam")
+    assert {r.get_attribute("data-method") for r in driver.find_elements(By.CSS_SELECTOR, "table.lb tbody tr")} == {
+        "Gamma"
+    }
+    Select(driver.find_element(By.ID, "f-board")).select_by_value("real")
+    assert "accepts no entry" in driver.find_element(By.ID, "tables").text
+    assert driver.find_elements(By.CSS_SELECTOR, "table.lb") == []
+
+
+def test_few_shot_plots_and_entry_links(served, driver):
+    from selenium.webdriver.common.by import By
+
+    _open(driver, served)
+    # MITO: each method has zero-shot plus 200/400/800/full points; NUC has no zero-shot result
+    for dataset, points in (("MITO", 5), ("NUC", 4)):
+        series = driver.find_elements(By.CSS_SELECTOR, f"svg[data-dataset='{dataset}'] g.series")
+        assert sorted(s.get_attribute("data-series") for s in series) == ["Alpha 1.0", "Beta 1.0", "Gamma 1.0"]
+        assert all(len(s.find_elements(By.TAG_NAME, "circle")) == points for s in series)
+    # the page loaded nothing but itself, and logged no error
+    assert driver.execute_script("return performance.getEntriesByType('resource').length") == 0
+    assert [e for e in driver.get_log("browser") if e["level"] == "SEVERE"] == []
+    link = driver.find_element(By.CSS_SELECTOR, "table[data-key='paired|MITO|200'] td[data-col='entry'] a")
+    href = link.get_attribute("href")
+    assert href.endswith("/entries/simulated/Beta--1.0--paired--MITO--200.json")
+    driver.get(href)
+    assert json.loads(driver.find_element(By.TAG_NAME, "body").text)["submission"]["method"] == "Beta"
+
+
+def test_screenshot_for_review(served, driver, tmp_path):
+    _open(driver, served)
+    height = driver.execute_script("return document.documentElement.scrollHeight")
+    driver.set_window_size(1400, min(int(height) + 40, 6000))
+    path = tmp_path / "leaderboard.png"
+    assert driver.save_screenshot(str(path))
+    assert path.stat().st_size > 20_000  # a blank page compresses to a few kB
+    keep = os.environ.get("MICROSR_BENCH_SCREENSHOT_DIR")
+    if keep:
+        Path(keep).mkdir(parents=True, exist_ok=True)
+        shutil.copy(path, Path(keep) / path.name)
+    print(f"screenshot: {path}")
+
+
+def test_page_works_from_disk_without_a_server(root, lb, driver):
+    """Opened as a file (file://), the page still renders: the data is inline, nothing is fetched."""
+    from selenium.webdriver.common.by import By
+
+    for entry in lb.fixture_set():
+        lb.write_entry(root, entry)
+    build(root)
+    _open(driver, (root / "site" / "index.html").as_uri())
+    assert len(driver.find_elements(By.CSS_SELECTOR, "table.lb")) == 9
+    assert [e for e in driver.get_log("browser") if e["level"] == "SEVERE"] == []
