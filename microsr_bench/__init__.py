@@ -22,6 +22,7 @@ if TYPE_CHECKING:
         prepare_folder,
     )
     from microsr_bench.errors import MicroSRError
+    from microsr_bench.protocols import evaluate
     from microsr_bench.scoring import score_predictions, write_model_predictions, write_predictions
 
 _SOURCES = {
@@ -29,6 +30,7 @@ _SOURCES = {
     "BenchmarkInfo": "microsr_bench.data",
     "MicroSRError": "microsr_bench.errors",
     "benchmark_info": "microsr_bench.data",
+    "evaluate": "microsr_bench.protocols",
     "get_card": "microsr_bench.data",
     "list_benchmarks": "microsr_bench.data",
     "load_benchmark": "microsr_bench.data",
@@ -44,6 +46,7 @@ __all__ = [
     "MicroSRError",
     "__version__",
     "benchmark_info",
+    "evaluate",
     "get_card",
     "list_benchmarks",
     "load_benchmark",

@@ -11,6 +11,7 @@ EXPECTED = [
     "MicroSRError",
     "__version__",
     "benchmark_info",
+    "evaluate",
     "get_card",
     "list_benchmarks",
     "load_benchmark",
@@ -29,7 +30,7 @@ def test_all_is_pinned_and_resolves():
 
 def test_design_imports_work():
     # DESIGN.md, "Public API": these import lines are what users write.
-    from microsr_bench import list_benchmarks, load_benchmark, score_predictions  # noqa: F401
+    from microsr_bench import evaluate, list_benchmarks, load_benchmark, score_predictions  # noqa: F401
     from microsr_bench.metrics import fid, ms_ssim, niqe, nrmse, psnr, ssim  # noqa: F401
 
 

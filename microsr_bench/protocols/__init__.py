@@ -1,1 +1,66 @@
-"""Protocols: what a method may train on and what is scored (paired, zero-shot, blind synthetic, burst)."""
+"""Protocols: what a method may train on and what is scored (paired, zero-shot, blind synthetic, burst).
+
+``evaluate(method, protocol)`` runs one cell; ``reproduce(budget)`` runs the paper's grid. Heavy modules
+load lazily.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from microsr_bench.protocols.evaluation import evaluate
+    from microsr_bench.protocols.method import Method, MethodOptions, TrainableMethod, load_method
+    from microsr_bench.protocols.protocols import (
+        PROTOCOL_NAMES,
+        BlindSynthetic,
+        Burst,
+        Paired,
+        Protocol,
+        ZeroShot,
+        blind_synthetic,
+        burst,
+        make_protocol,
+        paired,
+        zero_shot,
+    )
+    from microsr_bench.protocols.reproduction import reproduce
+
+_PROTOCOL_NAMES = ("PROTOCOL_NAMES", "BlindSynthetic", "Burst", "Paired", "Protocol", "ZeroShot")
+_PROTOCOL_FUNCTIONS = ("blind_synthetic", "burst", "make_protocol", "paired", "zero_shot")
+_SOURCES = {
+    "evaluate": "evaluation",
+    "reproduce": "reproduction",
+    "Method": "method",
+    "MethodOptions": "method",
+    "TrainableMethod": "method",
+    "load_method": "method",
+    **dict.fromkeys(_PROTOCOL_NAMES + _PROTOCOL_FUNCTIONS, "protocols"),
+}
+
+__all__ = [
+    "PROTOCOL_NAMES",
+    "BlindSynthetic",
+    "Burst",
+    "Method",
+    "MethodOptions",
+    "Paired",
+    "Protocol",
+    "TrainableMethod",
+    "ZeroShot",
+    "blind_synthetic",
+    "burst",
+    "evaluate",
+    "load_method",
+    "make_protocol",
+    "paired",
+    "reproduce",
+    "zero_shot",
+]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _SOURCES:
+        return getattr(importlib.import_module(f"microsr_bench.protocols.{_SOURCES[name]}"), name)
+    raise AttributeError(f"module 'microsr_bench.protocols' has no attribute {name!r}")

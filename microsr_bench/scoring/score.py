@@ -91,8 +91,8 @@ def _load_chunks(
     """Yield (hr_id, frame ids, predictions [B, H, W], target [H, W]) in chunks of at most CHUNK frames."""
     prepared = bench._prepared[name]
     test = bench["test"]
-    rows = [(i, h) for i, h, d in zip(test["id"], test["hr_id"], test["dataset"], strict=True) if d == name]
-    for hr_id, ids in _groups(rows).items():
+    hr_of = {i: h for i, h, d in zip(test["id"], test["hr_id"], test["dataset"], strict=True) if d == name}
+    for hr_id, ids in _groups([(i, hr_of[i]) for i in expected.ids]).items():
         from microsr_bench._imageio import read_image
 
         target = read_image(prepared.hr_path(hr_id)).astype(np.float64) / expected.max_value
@@ -116,12 +116,19 @@ def _prefetch(iterator: Iterator[Any]) -> Iterator[Any]:
             yield item
 
 
-def _expected(bench: BenchmarkDict, names: Sequence[str]) -> dict[str, ExpectedSplit]:
+def _expected(
+    bench: BenchmarkDict, names: Sequence[str], ids: Mapping[str, Sequence[str]] | None
+) -> dict[str, ExpectedSplit]:
     test = bench["test"]
     ids_by_name: dict[str, list[str]] = {n: [] for n in names}
     for frame_id, dataset in zip(test["id"], test["dataset"], strict=True):
         if dataset in ids_by_name:
             ids_by_name[dataset].append(frame_id)
+    for name, subset in (ids or {}).items():
+        unknown = sorted(set(subset) - set(ids_by_name.get(name, [])))
+        if unknown:
+            raise InvalidArgumentError(f"ids for {name} are not test frames: {', '.join(unknown[:5])}")
+        ids_by_name[name] = sorted(subset)
     return {
         n: ExpectedSplit(n, ids_by_name[n], bench._prepared[n].manifest.hr_shape, bench.benchmark.max_values[n])
         for n in names
@@ -279,6 +286,7 @@ def score_predictions(
     method: MethodInfo | None = None,
     protocol: ProtocolInfo | None = None,
     runtime: Mapping[str, Any] | None = None,
+    ids: Mapping[str, Sequence[str]] | None = None,
     n_boot: int = 2000,
     seed: int = 0,
     progress: bool = True,
@@ -299,6 +307,8 @@ def score_predictions(
             comes from it).
         method, protocol, runtime: what the records say about how the predictions were made; ``runtime``
             defaults to what ``predictions.json`` recorded.
+        ids: per sub-dataset, the test frame ids expected (default: all); the burst protocol scores one
+            prediction per burst, named after its first frame.
         n_boot, seed: bootstrap resamples and seed of the intervals.
     """
     folder = Path(pred_dir)
@@ -311,7 +321,7 @@ def score_predictions(
     missing = [n for n in names if n not in bench.benchmark.datasets]
     if missing:
         raise InvalidArgumentError(f"the loaded data has no {', '.join(missing)}; load those sub-datasets too.")
-    expected = _expected(bench, names)
+    expected = _expected(bench, names, ids)
     files = validate_prediction_dir(folder, expected, bench.benchmark, progress=progress)
     model = _niqe_model(niqe_model) if niqe or niqe_model else None
     columns = [f"{r}/{m}" for r in recipes for m in metrics] + (["niqe"] if model is not None else [])

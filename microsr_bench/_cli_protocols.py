@@ -1,0 +1,159 @@
+"""The ``evaluate`` and ``reproduce`` commands: thin calls into ``microsr_bench.protocols``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import click
+
+if TYPE_CHECKING:
+    from microsr_bench.data.load import SourceName
+    from microsr_bench.data.profiles import SizeName
+    from microsr_bench.protocols.evaluation import Overwrite
+    from microsr_bench.protocols.method import Budget
+    from microsr_bench.protocols.protocols import Degradation
+
+_OVERWRITE = click.Choice(["never", "scores", "always"])
+
+
+@click.command("evaluate")
+@click.option(
+    "--method",
+    "method",
+    required=True,
+    help="bicubic, bicubic-fit, frame-average, resrgan-b, resrgan-s or module:attr.",
+)
+@click.option(
+    "--protocol",
+    "protocol_name",
+    default="paired",
+    show_default=True,
+    type=click.Choice(["paired", "zero-shot", "blind-synthetic", "burst"]),
+)
+@click.option("--dataset", required=True, help="Sub-dataset scored (MITO, MPM, MEM, NUC).")
+@click.option("--shots", default=None, help="200, 400, 800 or full (zero-shot: of the source dataset).")
+@click.option("--from", "source_dataset", default="MITO", show_default=True, help="Zero-shot: the training dataset.")
+@click.option("--degradation", type=click.Choice(["realesrgan", "physics"]), default="realesrgan", show_default=True)
+@click.option("--k", type=int, default=4, show_default=True, help="Burst: LR frames per input.")
+@click.option("--budget", type=click.Choice(["tiny", "cpu", "paper"]), default="cpu", show_default=True)
+@click.option("--device", default="cpu", show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option(
+    "--workdir", type=click.Path(path_type=Path), help="Checkpoints and trained models (default: OUT/workdir)."
+)
+@click.option("--weights", type=click.Path(path_type=Path), help="Weights file for the method (e.g. official x2).")
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("results"), show_default=True)
+@click.option(
+    "--overwrite",
+    type=_OVERWRITE,
+    default="never",
+    show_default=True,
+    help="never: reuse a cached result; scores: re-score kept predictions; always: recompute.",
+)
+@click.option("--keep-predictions", is_flag=True, help="Keep the prediction folder next to the result.")
+@click.option("--source", type=click.Choice(["auto", "simulated", "folder", "hub"]), default="auto", show_default=True)
+@click.option("--size", type=click.Choice(["full", "small", "tiny"]), default="full", show_default=True)
+@click.option("--cache-dir", type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the result set as JSON.")
+@click.option("--quiet", is_flag=True, help="No progress bars.")
+def evaluate_cmd(
+    method: str,
+    protocol_name: str,
+    dataset: str,
+    shots: str | None,
+    source_dataset: str,
+    degradation: Degradation,
+    k: int,
+    budget: Budget,
+    device: str,
+    seed: int,
+    workdir: Path | None,
+    weights: Path | None,
+    out_dir: Path,
+    overwrite: Overwrite,
+    keep_predictions: bool,
+    source: SourceName,
+    size: SizeName,
+    cache_dir: Path | None,
+    as_json: bool,
+    quiet: bool,
+) -> None:
+    """Train METHOD if the protocol allows it, predict the test split of DATASET, score it, write the record."""
+    from microsr_bench.protocols import MethodOptions, evaluate, make_protocol
+
+    protocol = make_protocol(protocol_name, dataset, shots=shots, source=source_dataset, degradation=degradation, k=k)
+    options = MethodOptions(
+        budget=budget,
+        device=device,
+        seed=seed,
+        workdir=workdir or out_dir / "workdir",
+        weights=weights,
+        progress=not quiet,
+    )
+    result = evaluate(
+        method,
+        protocol,
+        options=options,
+        source=source,
+        size=size,
+        cache_dir=cache_dir,
+        out_dir=out_dir,
+        overwrite=overwrite,
+        keep_predictions=keep_predictions,
+        progress=not quiet,
+    )
+    if as_json:
+        click.echo(json.dumps(result.result_set(), indent=2))
+    else:
+        click.echo(result.table())
+
+
+@click.command("reproduce")
+@click.option("--budget", type=click.Choice(["tiny", "cpu", "paper"]), default="tiny", show_default=True)
+@click.option("--dataset", "datasets", multiple=True, help="Only these sub-datasets (default: all four).")
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Tables, plots and records (default: results/reproduce-BUDGET).",
+)
+@click.option("--source", type=click.Choice(["simulated", "folder", "hub"]), default="simulated", show_default=True)
+@click.option("--device", default="cpu", show_default=True)
+@click.option("--workdir", type=click.Path(path_type=Path))
+@click.option("--overwrite", type=_OVERWRITE, default="never", show_default=True)
+@click.option("--no-physics", is_flag=True, help="Skip RESRGan-S with the physics pipeline (beyond the paper).")
+@click.option("--cache-dir", type=click.Path(path_type=Path))
+@click.option("--quiet", is_flag=True, help="No progress bars.")
+def reproduce_cmd(
+    budget: Budget,
+    datasets: tuple[str, ...],
+    out_dir: Path | None,
+    source: SourceName,
+    device: str,
+    workdir: Path | None,
+    overwrite: Overwrite,
+    no_physics: bool,
+    cache_dir: Path | None,
+    quiet: bool,
+) -> None:
+    """Run the paper's grid with the baselines; write Tables II-VI, a macro table and few-shot plots."""
+    from microsr_bench.data.cards import DATASET_NAMES
+    from microsr_bench.data.load import resolve_names
+    from microsr_bench.protocols import reproduce
+
+    tables = reproduce(
+        budget,
+        datasets=resolve_names(list(datasets)) if datasets else DATASET_NAMES,
+        source=source,
+        out_dir=out_dir or Path("results") / f"reproduce-{budget}",
+        cache_dir=cache_dir,
+        device=device,
+        workdir=workdir,
+        overwrite=overwrite,
+        physics=not no_physics,
+        progress=not quiet,
+    )
+    click.echo(f"Wrote {tables} (and the plots and records.json beside it)")

@@ -1,0 +1,213 @@
+"""The protocols: typed objects that say what a method may train on and what is scored.
+
+Each protocol has a stable ``name`` (used in result records and on the leaderboard) and an ``id`` that
+adds the parameters that change what is measured, e.g. ``burst(k=4)`` or ``zero_shot(source=MITO)``.
+The dataset scored and the shots are recorded separately (``dataset.name`` and ``shots``).
+
+- ``paired(dataset, shots)``: train on the ``shots`` training pairs, select on validation, score on test.
+- ``zero_shot(source, target)``: train on ``source``'s training split, score on ``target``'s test split with
+  no further training (the paper's RESRGan rows under MPM, MEM and NUC).
+- ``blind_synthetic(dataset, degradation)``: train on ``dataset``'s HR training images only, with LR made
+  by a degradation pipeline (``realesrgan``: the second-order pipeline; ``physics``: the calibrated
+  acquisition model); validate and score on real LR (RESRGan-S, Table VI).
+- ``burst(dataset, k)``: beyond the paper: k LR frames of one field as input (non-overlapping bursts of
+  consecutive frames), for methods that trade frame rate for quality; frame averaging is the reference.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from microsr_bench.data.cards import get_card
+from microsr_bench.data.splits import normalize_shots
+from microsr_bench.errors import InvalidArgumentError
+
+ProtocolName = Literal["paired", "zero_shot", "blind_synthetic", "burst"]
+PROTOCOL_NAMES: tuple[ProtocolName, ...] = ("paired", "zero_shot", "blind_synthetic", "burst")
+Degradation = Literal["realesrgan", "physics"]
+BURST_SIZES: tuple[int, ...] = (1, 2, 4, 8, 16)
+
+
+@dataclass(frozen=True)
+class Paired:
+    """Train on the few-shot (or full) training pairs of ``dataset``; score its test split."""
+
+    dataset: str
+    shots: int | None = None
+    name: ProtocolName = field(default="paired", init=False)
+
+    def __post_init__(self) -> None:
+        get_card(self.dataset)
+        object.__setattr__(self, "shots", normalize_shots(self.shots))
+
+    @property
+    def id(self) -> str:
+        return "paired"
+
+    @property
+    def parameters(self) -> dict[str, Any]:
+        return {"shots": self.shots}
+
+    @property
+    def train_dataset(self) -> str:
+        return self.dataset
+
+    @property
+    def test_dataset(self) -> str:
+        return self.dataset
+
+
+@dataclass(frozen=True)
+class ZeroShot:
+    """Train on ``source`` (its ``source_shots`` training pairs), score ``target``'s test split untouched."""
+
+    target: str
+    source: str = "MITO"
+    source_shots: int | None = None
+    name: ProtocolName = field(default="zero_shot", init=False)
+
+    def __post_init__(self) -> None:
+        get_card(self.target)
+        get_card(self.source)
+        object.__setattr__(self, "source_shots", normalize_shots(self.source_shots))
+
+    @property
+    def id(self) -> str:
+        shots = "" if self.source_shots is None else f",source_shots={self.source_shots}"
+        return f"zero_shot(source={self.source}{shots})"
+
+    @property
+    def parameters(self) -> dict[str, Any]:
+        return {"source": self.source, "source_shots": self.source_shots}
+
+    @property
+    def shots(self) -> int | None:
+        return None
+
+    @property
+    def train_dataset(self) -> str:
+        return self.source
+
+    @property
+    def test_dataset(self) -> str:
+        return self.target
+
+
+@dataclass(frozen=True)
+class BlindSynthetic:
+    """Train on HR training images only, LR synthesised by ``degradation``; validate and score on real LR."""
+
+    dataset: str = "MITO"
+    degradation: Degradation = "realesrgan"
+    #: Synthetic LR frames made per HR training image for methods that train on pairs.
+    synthetic_frames: int = 10
+    name: ProtocolName = field(default="blind_synthetic", init=False)
+
+    def __post_init__(self) -> None:
+        get_card(self.dataset)
+        if self.degradation not in ("realesrgan", "physics"):
+            raise InvalidArgumentError(f"degradation must be 'realesrgan' or 'physics', got {self.degradation!r}.")
+        if not isinstance(self.synthetic_frames, int) or self.synthetic_frames < 1:
+            raise InvalidArgumentError(f"synthetic_frames must be a positive int, got {self.synthetic_frames!r}.")
+
+    @property
+    def id(self) -> str:
+        return f"blind_synthetic(degradation={self.degradation})"
+
+    @property
+    def parameters(self) -> dict[str, Any]:
+        return {"degradation": self.degradation, "synthetic_frames": self.synthetic_frames}
+
+    @property
+    def shots(self) -> int | None:
+        return None
+
+    @property
+    def train_dataset(self) -> str:
+        return self.dataset
+
+    @property
+    def test_dataset(self) -> str:
+        return self.dataset
+
+
+@dataclass(frozen=True)
+class Burst:
+    """Input ``k`` consecutive LR frames of one field; score one prediction per burst on the test split."""
+
+    dataset: str
+    k: int = 4
+    shots: int | None = None
+    name: ProtocolName = field(default="burst", init=False)
+
+    def __post_init__(self) -> None:
+        get_card(self.dataset)
+        if self.k not in BURST_SIZES:
+            raise InvalidArgumentError(f"burst size k must be one of {BURST_SIZES}, got {self.k!r}.")
+        object.__setattr__(self, "shots", normalize_shots(self.shots))
+
+    @property
+    def id(self) -> str:
+        return f"burst(k={self.k})"
+
+    @property
+    def parameters(self) -> dict[str, Any]:
+        return {"k": self.k, "shots": self.shots}
+
+    @property
+    def train_dataset(self) -> str:
+        return self.dataset
+
+    @property
+    def test_dataset(self) -> str:
+        return self.dataset
+
+
+Protocol = Paired | ZeroShot | BlindSynthetic | Burst
+
+
+def paired(dataset: str, shots: int | str | None = None) -> Paired:
+    return Paired(dataset, shots)  # type: ignore[arg-type]
+
+
+def zero_shot(target: str, source: str = "MITO", source_shots: int | str | None = None) -> ZeroShot:
+    return ZeroShot(target, source, source_shots)  # type: ignore[arg-type]
+
+
+def blind_synthetic(dataset: str = "MITO", degradation: Degradation = "realesrgan") -> BlindSynthetic:
+    return BlindSynthetic(dataset, degradation)
+
+
+def burst(dataset: str, k: int = 4, shots: int | str | None = None) -> Burst:
+    return Burst(dataset, k, shots)  # type: ignore[arg-type]
+
+
+def make_protocol(
+    name: str,
+    dataset: str,
+    *,
+    shots: int | str | None = None,
+    source: str = "MITO",
+    degradation: Degradation = "realesrgan",
+    k: int = 4,
+) -> Protocol:
+    """Build a protocol from command-line style arguments; unknown names get a did-you-mean."""
+    from microsr_bench._registry import unknown_name
+
+    key = name.replace("-", "_")
+    if key == "paired":
+        return paired(dataset, shots)
+    if key == "zero_shot":
+        return zero_shot(dataset, source, shots)
+    if key == "blind_synthetic":
+        _no_shots(name, shots)
+        return blind_synthetic(dataset, degradation)
+    if key == "burst":
+        return burst(dataset, k, shots)
+    raise unknown_name("protocol", name, list(PROTOCOL_NAMES))
+
+
+def _no_shots(name: str, shots: object) -> None:
+    if shots not in (None, "full"):
+        raise InvalidArgumentError(f"protocol {name} trains on HR images only; it takes no shots (got {shots!r}).")

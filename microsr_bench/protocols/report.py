@@ -1,0 +1,270 @@
+"""Tables shaped like the paper's (Tables II-VI), a macro-average table, and few-shot and burst plots."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from microsr_bench._imageio import atomic_write_text
+from microsr_bench.data.cards import DATASET_NAMES
+from microsr_bench.scoring.record import SCHEMA_VERSION, SET_TYPE, json_safe, validate_result_set
+
+SHOT_LABELS = {200: "200", 400: "400", 800: "800", None: "full"}
+METRICS = (("ssim", "SSIM", 3), ("psnr", "PSNR (dB)", 2))
+
+
+def _find(records: Iterable[Mapping[str, Any]], method: str, protocol: str, dataset: str, **params: Any) -> Any:
+    for r in records:
+        if r["method"]["name"] != method or r["protocol"]["name"] != protocol or r["dataset"]["name"] != dataset:
+            continue
+        given = {**r["protocol"]["parameters"], "shots": r["shots"]}
+        if all(given.get(k) == v for k, v in params.items()):
+            return r
+    return None
+
+
+def _cell(record: Mapping[str, Any] | None, metric: str, digits: int, recipe: str = "paper") -> str:
+    if record is None:
+        return "–"
+    summary = record["metrics"][recipe][metric]
+    if summary["mean"] is None:
+        return "n/a"
+    sem = summary.get("sem")
+    return f"{summary['mean']:.{digits}f} ± {sem:.{digits}f}" if sem is not None else f"{summary['mean']:.{digits}f}"
+
+
+def _row(label: str, record: Mapping[str, Any] | None) -> str:
+    return f"| {label} | " + " | ".join(_cell(record, m, d) for m, _, d in METRICS) + " |"
+
+
+def _dataset_table(records: Sequence[Mapping[str, Any]], name: str, title: str) -> list[str]:
+    lines = [f"### {title}", "", "| model | " + " | ".join(t for _, t, _ in METRICS) + " |", "|---|---|---|"]
+    if name == "MITO":
+        lines.append(_row("RESRGan-B (base: full MITO)", _find(records, "resrgan-b", "paired", "MITO", shots=None)))
+    else:
+        lines.append(_row("RESRGan-B (zero-shot from MITO)", _find(records, "resrgan-b", "zero_shot", name)))
+    for shots in (200, 400, 800, None):
+        if name == "MITO" and shots is None:
+            continue
+        label = f"RESRGan-B{shots // 100 if shots else 'FULL'} ({SHOT_LABELS[shots]} pairs)"
+        lines.append(_row(label, _find(records, "resrgan-b", "paired", name, shots=shots)))
+    lines.append(_row("bicubic", _find(records, "bicubic", "paired", name)))
+    for shots in (200, 400, 800, None):
+        lines.append(
+            _row(
+                f"bicubic-fit ({SHOT_LABELS[shots]} pairs)", _find(records, "bicubic-fit", "paired", name, shots=shots)
+            )
+        )
+    return [*lines, ""]
+
+
+def _table_six(records: Sequence[Mapping[str, Any]], banner: str) -> list[str]:
+    lines = [
+        f"### Table VI — MITO, synthetic versus real training pairs{banner}",
+        "",
+        "| model | " + " | ".join(t for _, t, _ in METRICS) + " |",
+        "|---|---|---|",
+    ]
+    for degradation, label in (
+        ("realesrgan", "RESRGan-S (second-order pipeline)"),
+        ("physics", "RESRGan-S (physics, calibrated)"),
+    ):
+        lines.append(_row(label, _find(records, "resrgan-s", "blind_synthetic", "MITO", degradation=degradation)))
+    lines.append(_row("RESRGan-B (real pairs, full MITO)", _find(records, "resrgan-b", "paired", "MITO", shots=None)))
+    return [*lines, ""]
+
+
+def _macro_table(records: Sequence[Mapping[str, Any]], banner: str) -> list[str]:
+    lines = [
+        f"### Macro average over the sub-datasets{banner}",
+        "",
+        "| model | datasets | " + " | ".join(t for _, t, _ in METRICS) + " |",
+        "|---|---|---|---|",
+    ]
+    rows: list[tuple[str, list[Mapping[str, Any]]]] = []
+    for shots in (200, 400, 800, None):
+        for method in ("resrgan-b", "bicubic-fit"):
+            found = [_find(records, method, "paired", n, shots=shots) for n in DATASET_NAMES]
+            rows.append((f"{method} ({SHOT_LABELS[shots]} pairs)", [r for r in found if r is not None]))
+    rows.append(("bicubic", [r for n in DATASET_NAMES if (r := _find(records, "bicubic", "paired", n)) is not None]))
+    for label, found in rows:
+        if not found:
+            continue
+        cells = []
+        for metric, _, digits in METRICS:
+            means = [r["metrics"]["paper"][metric]["mean"] for r in found]
+            sems = [r["metrics"]["paper"][metric]["sem"] for r in found]
+            mean = sum(means) / len(means)
+            sem = math.sqrt(sum(s**2 for s in sems)) / len(sems) if None not in sems else None
+            cells.append(f"{mean:.{digits}f}" + (f" ± {sem:.{digits}f}" if sem is not None else ""))
+        lines.append(f"| {label} | {len(found)} | " + " | ".join(cells) + " |")
+    return [*lines, ""]
+
+
+def _burst_table(records: Sequence[Mapping[str, Any]], banner: str) -> list[str]:
+    ks = sorted({r["protocol"]["parameters"]["k"] for r in records if r["protocol"]["name"] == "burst"})
+    if not ks:
+        return []
+    lines = [
+        f"### Frame averaging: k LR frames of one field, then bicubic (paper PSNR, dB){banner}",
+        "",
+        "| dataset | " + " | ".join(f"k = {k}" for k in ks) + " |",
+        "|---|" + "---|" * len(ks),
+    ]
+    for name in DATASET_NAMES:
+        cells = [_cell(_find(records, f"frame-average-{k}", "burst", name, k=k), "psnr", 2) for k in ks]
+        if any(c != "–" for c in cells):
+            lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    return [*lines, ""]
+
+
+def _interval(record: Mapping[str, Any] | None, metric: str) -> tuple[float, float, float] | None:
+    if record is None:
+        return None
+    s = record["metrics"]["paper"][metric]
+    if s["mean"] is None:
+        return None
+    low, high = s["ci95"]
+    low = s["mean"] if low is None else low
+    high = s["mean"] if high is None else high
+    return s["mean"], s["mean"] - low, high - s["mean"]
+
+
+def _fewshot_plot(records: Sequence[Mapping[str, Any]], path: Path, banner: str) -> Path | None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 2, figsize=(12, 4.6), layout="constrained")
+    colors = [plt.get_cmap("tab10")(i) for i in range(len(DATASET_NAMES))]
+    plotted = False
+    for ax, (metric, title, _) in zip(axes, METRICS, strict=True):
+        for color, name in zip(colors, DATASET_NAMES, strict=True):
+            for method, style in (("resrgan-b", "-o"), ("bicubic-fit", "--s")):
+                points = _fewshot_series(records, method, name, metric)
+                if not points:
+                    continue
+                x = [p[0] for p in points]
+                y = [p[1] for p in points]
+                err = [[p[2] for p in points], [p[3] for p in points]]
+                ax.errorbar(x, y, yerr=err, fmt=style, color=color, capsize=3, label=f"{name} {method}")
+                plotted = True
+        ax.set_xticks(range(5), ["zero-shot", "200", "400", "800", "full"])
+        ax.set_xlabel("training pairs (shots)")
+        ax.set_ylabel(f"{title}, paper recipe")
+        ax.grid(alpha=0.3)
+    if not plotted:
+        plt.close(fig)
+        return None
+    axes[1].legend(fontsize=8, ncol=2)
+    fig.suptitle(f"Few-shot curves: test score against training pairs, 95 % bootstrap intervals{banner}", fontsize=11)
+    return _save(fig, path)
+
+
+SHOTS_ORDER: tuple[int | None, ...] = (200, 400, 800, None)
+
+
+def _fewshot_series(
+    records: Sequence[Mapping[str, Any]], method: str, name: str, metric: str
+) -> list[tuple[int, float, float, float]]:
+    """(x position, mean, lower error, upper error): x 0 is zero-shot, 1-4 are 200, 400, 800, full."""
+    found: list[tuple[int, Mapping[str, Any] | None]] = []
+    if method == "resrgan-b" and name != "MITO":
+        found.append((0, _find(records, "resrgan-b", "zero_shot", name)))
+    found += [(x, _find(records, method, "paired", name, shots=s)) for x, s in enumerate(SHOTS_ORDER, start=1)]
+    series = []
+    for x, record in found:
+        interval = _interval(record, metric)
+        if interval is not None:
+            series.append((x, *interval))
+    return series
+
+
+def _burst_plot(records: Sequence[Mapping[str, Any]], path: Path, banner: str) -> Path | None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 2, figsize=(12, 4.6), layout="constrained")
+    plotted = False
+    for ax, (metric, title, _) in zip(axes, METRICS, strict=True):
+        for name in DATASET_NAMES:
+            found: list[tuple[int, float, float, float]] = []
+            for r in records:
+                if r["protocol"]["name"] != "burst" or r["dataset"]["name"] != name:
+                    continue
+                interval = _interval(r, metric) if r["method"]["name"].startswith("frame-average") else None
+                if interval is not None:
+                    found.append((int(r["protocol"]["parameters"]["k"]), *interval))
+            if not found:
+                continue
+            found.sort()
+            ax.errorbar(
+                [f[0] for f in found],
+                [f[1] for f in found],
+                yerr=[[f[2] for f in found], [f[3] for f in found]],
+                fmt="-o",
+                capsize=3,
+                label=name,
+            )
+            plotted = True
+        ax.set_xscale("log", base=2)
+        ax.set_xlabel("LR frames averaged (k); frame rate divided by k")
+        ax.set_ylabel(f"{title}, paper recipe")
+        ax.grid(alpha=0.3)
+    if not plotted:
+        plt.close(fig)
+        return None
+    axes[1].legend(fontsize=8)
+    fig.suptitle(f"Frame averaging: quality against frames per output{banner}", fontsize=11)
+    return _save(fig, path)
+
+
+def _save(fig: Any, path: Path) -> Path:
+    import matplotlib.pyplot as plt
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp.png")
+    fig.savefig(tmp, dpi=110)
+    plt.close(fig)
+    tmp.replace(path)
+    return path
+
+
+def write_report(records: Sequence[Mapping[str, Any]], out_dir: Path, *, budget: str) -> Path:
+    """Write ``tables.md``, ``fewshot.png``, ``burst.png`` and ``records.json`` into ``out_dir``."""
+    if not records:
+        raise ValueError("no records to report")
+    first = records[0]["dataset"]
+    simulated = first["source"] == "simulated"
+    banner = f" — SIMULATED data ({first['size']}), not comparable with the paper" if simulated else ""
+    lines = [
+        f"# Reproduction of the paper's grid{banner}",
+        "",
+        f"Budget `{budget}`; data source `{first['source']}`, size `{first['size']}`; paper recipe "
+        "(8-bit, as BasicSR/MATLAB); mean ± standard error over HR images (fields of view). Made by "
+        "`microsr-bench reproduce`; records in `records.json`.",
+        "",
+    ]
+    for k, name in enumerate(DATASET_NAMES, start=2):
+        if any(r["dataset"]["name"] == name for r in records):
+            lines += _dataset_table(records, name, f"Table {['II', 'III', 'IV', 'V'][k - 2]} — {name}{banner}")
+    lines += _table_six(records, banner) + _macro_table(records, banner) + _burst_table(records, banner)
+    plots = [
+        _fewshot_plot(records, out_dir / "fewshot.png", banner),
+        _burst_plot(records, out_dir / "burst.png", banner),
+    ]
+    lines += [f"![{p.stem}]({p.name})" for p in plots if p is not None]
+    result = json_safe(
+        {"schema_version": SCHEMA_VERSION, "record_type": SET_TYPE, "records": list(records), "macro_average": None}
+    )
+    validate_result_set(result, where="reproduce records")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(out_dir / "records.json", json.dumps(result, indent=1) + "\n")
+    atomic_write_text(out_dir / "tables.md", "\n".join(lines) + "\n")
+    return out_dir / "tables.md"
