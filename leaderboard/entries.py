@@ -18,6 +18,7 @@ from typing import Any, Literal, get_args
 
 from microsr_bench._imageio import atomic_write_text
 from microsr_bench.errors import SubmissionError
+from microsr_bench.protocols.protocols import PROTOCOL_NAMES, protocol_id
 
 __all__ = [
     "BOARDS",
@@ -49,7 +50,8 @@ VerifyHow = Literal["predictions", "code"]
 ENTRY_VERSION = "1.0"
 ENTRY_TYPE = "microsr-bench-leaderboard-entry"
 #: Protocols the leaderboard ranks, in the order its tables list them (``microsr_bench.protocols``).
-PROTOCOLS: tuple[str, ...] = ("paired", "zero_shot", "blind_synthetic", "burst")
+#: The protocol names the boards rank (microsr_bench.protocols); tables are per protocol id (name + parameters).
+PROTOCOLS: tuple[str, ...] = PROTOCOL_NAMES
 #: Which board a record's ``dataset.source`` belongs to: simulated and real results never share a table.
 BOARD_OF_SOURCE: dict[str, Board] = {"simulated": "simulated", "folder": "real", "hub": "real"}
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.+-]")
@@ -200,10 +202,18 @@ def shots_label(protocol: str, shots: int | None) -> str:
 
 
 def table_key(entry: Mapping[str, Any]) -> tuple[str, str, str]:
-    """(protocol, dataset, shots label): the table an entry is ranked in."""
+    """(protocol id, dataset, shots label): the table an entry is ranked in.
+
+    The protocol id adds the parameters that change what is measured (``burst(k=4)``,
+    ``zero_shot(source=MITO)``), so results under different settings never share a table or a duplicate key.
+    """
     record = entry["record"]
-    protocol = record["protocol"]["name"]
-    return protocol, record["dataset"]["name"], shots_label(protocol, record["shots"])
+    name = record["protocol"]["name"]
+    return (
+        protocol_id(name, record["protocol"]["parameters"]),
+        record["dataset"]["name"],
+        shots_label(name, record["shots"]),
+    )
 
 
 def entry_key(entry: Mapping[str, Any]) -> tuple[str, str, str, str, str]:

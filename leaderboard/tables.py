@@ -226,7 +226,8 @@ def table_order(keys: Iterable[tuple[str, str, str]]) -> list[tuple[str, str, st
 
     def order(key: tuple[str, str, str]) -> tuple[int, str, int, str, int, str]:
         protocol, dataset, shots = key
-        p = PROTOCOLS.index(protocol) if protocol in PROTOCOLS else len(PROTOCOLS)
+        base = protocol.split("(")[0]
+        p = PROTOCOLS.index(base) if base in PROTOCOLS else len(PROTOCOLS)
         d = DATASET_NAMES.index(dataset) if dataset in DATASET_NAMES else len(DATASET_NAMES)
         s = SHOTS_ORDER.index(shots) if shots in SHOTS_ORDER else len(SHOTS_ORDER)
         return p, protocol, d, dataset, s, shots

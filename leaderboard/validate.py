@@ -146,7 +146,12 @@ def entry_problems(
             f"it to entries/{entry['board']}/"
         )
     protocol = record["protocol"]["name"]
-    if protocol not in PROTOCOLS:
+    if protocol == "unspecified":
+        problems.append(
+            f"{where}: [protocol] the record does not say which protocol produced it; score again with "
+            f"`microsr-bench score --protocol NAME` (one of {', '.join(PROTOCOLS)}) or use `microsr-bench evaluate`"
+        )
+    elif protocol not in PROTOCOLS:
         problems.append(
             f"{where}: [protocol] unknown protocol {protocol!r}; the boards rank {', '.join(PROTOCOLS)}."
             + did_you_mean(protocol, list(PROTOCOLS))

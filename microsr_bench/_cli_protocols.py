@@ -120,6 +120,9 @@ def evaluate_cmd(
     default=None,
     help="Tables, plots and records (default: results/reproduce-BUDGET).",
 )
+@click.option(
+    "--runs", "runs_dir", type=click.Path(path_type=Path), help="Per-run results and models (default: OUT/runs)."
+)
 @click.option("--source", type=click.Choice(["simulated", "folder", "hub"]), default="simulated", show_default=True)
 @click.option("--device", default="cpu", show_default=True)
 @click.option("--workdir", type=click.Path(path_type=Path))
@@ -131,6 +134,7 @@ def reproduce_cmd(
     budget: Budget,
     datasets: tuple[str, ...],
     out_dir: Path | None,
+    runs_dir: Path | None,
     source: SourceName,
     device: str,
     workdir: Path | None,
@@ -149,6 +153,7 @@ def reproduce_cmd(
         datasets=resolve_names(list(datasets)) if datasets else DATASET_NAMES,
         source=source,
         out_dir=out_dir or Path("results") / f"reproduce-{budget}",
+        runs_dir=runs_dir,
         cache_dir=cache_dir,
         device=device,
         workdir=workdir,

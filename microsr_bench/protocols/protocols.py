@@ -211,3 +211,21 @@ def make_protocol(
 def _no_shots(name: str, shots: object) -> None:
     if shots not in (None, "full"):
         raise InvalidArgumentError(f"protocol {name} trains on HR images only; it takes no shots (got {shots!r}).")
+
+
+def protocol_id(name: str, parameters: dict[str, Any]) -> str:
+    """The stable id of a protocol from a record's ``protocol`` block (name and parameters).
+
+    Records written by ``evaluate`` carry the id in ``parameters["id"]``; others are rebuilt from the
+    parameters that change what is measured, exactly as the protocol objects' ``id`` does.
+    """
+    if isinstance(parameters.get("id"), str):
+        return str(parameters["id"])
+    if name == "zero_shot":
+        shots = parameters.get("source_shots")
+        return f"zero_shot(source={parameters.get('source', 'MITO')}" + (f",source_shots={shots})" if shots else ")")
+    if name == "blind_synthetic":
+        return f"blind_synthetic(degradation={parameters.get('degradation', 'realesrgan')})"
+    if name == "burst":
+        return f"burst(k={parameters.get('k', 4)})"
+    return name

@@ -91,6 +91,8 @@ class ReproduceSettings:
     budget: Budget = "tiny"
     source: SourceName = "simulated"
     out_dir: Path = Path("results")
+    #: Per-run results and predictions (default: ``out_dir / "runs"``), and trained models (``workdir``).
+    runs_dir: Path | None = None
     cache_dir: Path | None = None
     device: str = "cpu"
     workdir: Path | None = None
@@ -110,7 +112,7 @@ def run_grid(jobs: Sequence[Job], settings: ReproduceSettings) -> list[dict[str,
         budget=settings.budget,
         device=settings.device,
         seed=settings.seed,
-        workdir=settings.workdir or settings.out_dir / "workdir",
+        workdir=settings.workdir or (settings.runs_dir or settings.out_dir / "runs") / "workdir",
         progress=settings.progress,
     )
     records: list[dict[str, Any]] = []
@@ -124,7 +126,7 @@ def run_grid(jobs: Sequence[Job], settings: ReproduceSettings) -> list[dict[str,
             source=settings.source,
             size=settings.size,
             cache_dir=settings.cache_dir,
-            out_dir=settings.out_dir / "runs",
+            out_dir=settings.runs_dir or settings.out_dir / "runs",
             overwrite=settings.overwrite,
             n_boot=settings.n_boot,
             progress=False,
@@ -139,6 +141,7 @@ def reproduce(
     datasets: Sequence[str] = DATASET_NAMES,
     source: SourceName = "simulated",
     out_dir: str | Path = "results",
+    runs_dir: str | Path | None = None,
     cache_dir: str | Path | None = None,
     device: str = "cpu",
     workdir: str | Path | None = None,
@@ -153,6 +156,7 @@ def reproduce(
         budget=budget,
         source=source,
         out_dir=Path(out_dir),
+        runs_dir=Path(runs_dir) if runs_dir is not None else None,
         cache_dir=Path(cache_dir) if cache_dir is not None else None,
         device=device,
         workdir=Path(workdir) if workdir is not None else None,

@@ -160,6 +160,26 @@ def test_protocol_must_be_known(root, lb):
     assert "[protocol] unknown protocol 'zero-shot'" in problem and "Did you mean 'zero_shot'?" in problem
 
 
+def test_unspecified_protocol_is_rejected_with_the_fix(root, lb):
+    lb.write_entry(root, lb.make_entry(lb.make_record(protocol="unspecified")))
+    (problem,) = _problems(root)
+    assert "does not say which protocol produced it" in problem and "score --protocol NAME" in problem
+
+
+def test_burst_sizes_are_separate_tables_not_duplicates(root, lb):
+    # Two k of the burst protocol are two settings: one entry each, no duplicate, two tables.
+    from leaderboard.entries import table_key
+
+    entries = []
+    for k in (2, 4):
+        record = lb.make_record(protocol="burst")
+        record["protocol"]["parameters"] = {"k": k, "shots": None}
+        entries.append(lb.make_entry(record))
+        lb.write_entry(root, entries[-1])
+    assert not _problems(root)
+    assert [table_key(e)[0] for e in entries] == ["burst(k=2)", "burst(k=4)"]
+
+
 def test_metrics_out_of_range_are_rejected(root, lb):
     entry = lb.make_entry()
     # SSIM lies in [-1, 1] (metric registry); 1.5 cannot be a mean SSIM
