@@ -128,6 +128,15 @@ def evaluate_cmd(
 @click.option("--workdir", type=click.Path(path_type=Path))
 @click.option("--overwrite", type=_OVERWRITE, default="never", show_default=True)
 @click.option("--no-physics", is_flag=True, help="Skip RESRGan-S with the physics pipeline (beyond the paper).")
+@click.option(
+    "--methods", default=None, help="Comma-separated subset: bicubic,bicubic-fit,frame-average,resrgan-b,resrgan-s."
+)
+@click.option(
+    "--size",
+    type=click.Choice(["full", "small", "tiny"]),
+    default=None,
+    help="Simulated data size (default: the budget's: tiny, small, full).",
+)
 @click.option("--cache-dir", type=click.Path(path_type=Path))
 @click.option("--quiet", is_flag=True, help="No progress bars.")
 def reproduce_cmd(
@@ -140,6 +149,8 @@ def reproduce_cmd(
     workdir: Path | None,
     overwrite: Overwrite,
     no_physics: bool,
+    methods: str | None,
+    size: SizeName | None,
     cache_dir: Path | None,
     quiet: bool,
 ) -> None:
@@ -147,7 +158,9 @@ def reproduce_cmd(
     from microsr_bench.data.cards import DATASET_NAMES
     from microsr_bench.data.load import resolve_names
     from microsr_bench.protocols import reproduce
+    from microsr_bench.protocols.reproduction import METHODS
 
+    chosen = tuple(m.strip() for m in methods.split(",") if m.strip()) if methods else METHODS
     tables = reproduce(
         budget,
         datasets=resolve_names(list(datasets)) if datasets else DATASET_NAMES,
@@ -159,6 +172,8 @@ def reproduce_cmd(
         workdir=workdir,
         overwrite=overwrite,
         physics=not no_physics,
+        methods=chosen,
+        size=size,
         progress=not quiet,
     )
     click.echo(f"Wrote {tables} (and the plots and records.json beside it)")

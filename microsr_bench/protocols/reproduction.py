@@ -39,6 +39,8 @@ from microsr_bench.protocols.protocols import (
 )
 
 SHOTS: tuple[int | None, ...] = (200, 400, 800, None)
+#: The methods of the grid, in the order their jobs run.
+METHODS: tuple[str, ...] = ("bicubic", "bicubic-fit", "frame-average", "resrgan-b", "resrgan-s")
 #: Data size each budget runs on when the data is simulated.
 BUDGET_SIZES: dict[str, SizeName] = {"tiny": "tiny", "cpu": "small", "paper": "full"}
 
@@ -60,7 +62,7 @@ def grid(
     datasets: Sequence[str] = DATASET_NAMES,
     *,
     frames_per_hr: int = 100,
-    methods: Sequence[str] = ("bicubic", "bicubic-fit", "frame-average", "resrgan-b", "resrgan-s"),
+    methods: Sequence[str] = METHODS,
     physics: bool = True,
 ) -> list[Job]:
     """The jobs of the paper's grid (see the module docstring), in an order that trains each base once."""
@@ -100,10 +102,14 @@ class ReproduceSettings:
     overwrite: Overwrite = "never"
     n_boot: int = 2000
     progress: bool = True
+    #: Simulated data size; default: the budget's (tiny -> tiny, cpu -> small, paper -> full).
+    data_size: SizeName | None = None
 
     @property
     def size(self) -> SizeName:
-        return BUDGET_SIZES[self.budget] if self.source == "simulated" else "full"
+        if self.source != "simulated":
+            return "full"
+        return self.data_size or BUDGET_SIZES[self.budget]
 
 
 def run_grid(jobs: Sequence[Job], settings: ReproduceSettings) -> list[dict[str, Any]]:
@@ -147,9 +153,20 @@ def reproduce(
     workdir: str | Path | None = None,
     overwrite: Overwrite = "never",
     physics: bool = True,
+    methods: Sequence[str] = METHODS,
+    size: SizeName | None = None,
     progress: bool = True,
 ) -> Path:
-    """Run the grid and write tables (Markdown), plots (PNG) and the records into ``out_dir``."""
+    """Run the grid and write tables (Markdown), plots (PNG) and the records into ``out_dir``.
+
+    ``methods`` restricts the grid (e.g. the classical baselines only); ``size`` overrides the budget's
+    simulated data size (e.g. the classical baselines on the canonical ``full`` data for the leaderboard).
+    """
+    unknown = sorted(set(methods) - set(METHODS))
+    if unknown:
+        from microsr_bench._registry import unknown_name
+
+        raise unknown_name("reproduce method", unknown[0], list(METHODS))
     from microsr_bench.protocols.report import write_report
 
     settings = ReproduceSettings(
@@ -162,7 +179,8 @@ def reproduce(
         workdir=Path(workdir) if workdir is not None else None,
         overwrite=overwrite,
         progress=progress,
+        data_size=size,
     )
     frames = get_profile(settings.size).frames_per_hr
-    records = run_grid(grid(datasets, frames_per_hr=frames, physics=physics), settings)
+    records = run_grid(grid(datasets, frames_per_hr=frames, methods=methods, physics=physics), settings)
     return write_report(records, settings.out_dir, budget=budget)

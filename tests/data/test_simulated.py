@@ -174,3 +174,24 @@ def test_pair_collator_scales_and_stacks(tiny):
     assert sum(b["hr"].shape[0] for b in loader) == 64
     with pytest.raises(InvalidArgumentError, match="NumPy format"):
         PairCollator()([tiny["train"][0]])
+
+
+def test_same_manifest_from_processes_with_different_hash_seeds(tmp_path):
+    # Generation in two fresh processes with different PYTHONHASHSEED gives the frozen tiny manifest.
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "from microsr_bench.data import load_benchmark; import sys; "
+        "b = load_benchmark('NUC', source='simulated', size='tiny', cache_dir=sys.argv[1], progress=False); "
+        "print(b.benchmark.fingerprints['NUC']['all'])"
+    )
+    prints = []
+    for seed in ("0", "4242"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        out = subprocess.run(
+            [sys.executable, "-c", code, str(tmp_path / seed)], env=env, capture_output=True, text=True, check=True
+        )
+        prints.append(out.stdout.strip())
+    assert prints[0] == prints[1] == frozen_simulated_manifests("tiny")["NUC"].fingerprint()

@@ -55,3 +55,14 @@ def test_reproduce_tiny(tmp_path):
     validate_result_set(records)
     methods = {r["method"]["name"] for r in records["records"]}
     assert {"bicubic", "bicubic-fit", "resrgan-b", "resrgan-s", "frame-average-1", "frame-average-4"} <= methods
+
+
+def test_methods_subset_and_unknown_method(tmp_path):
+    import pytest
+
+    from microsr_bench.errors import UnknownNameError
+    from microsr_bench.protocols import reproduce
+
+    with pytest.raises(UnknownNameError, match=r"Unknown reproduce method 'bicubc'.*Did you mean 'bicubic'"):
+        reproduce("tiny", methods=("bicubc",), out_dir=tmp_path)
+    assert {j.method for j in grid(methods=("bicubic", "frame-average"))} == {"bicubic", "frame-average"}
