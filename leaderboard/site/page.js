@@ -187,7 +187,7 @@
       if (r.dataset !== dataset || !r.values[metric] || r.values[metric][0] === null) continue;
       let x = -1;
       if (r.protocol === "paired") x = FEW_SHOT_X.indexOf(r.shots);
-      else if (r.protocol === "zero_shot" && r.shots === "none") x = 0;
+      else if (r.protocol.startsWith("zero_shot") && r.shots === "none") x = 0;
       if (x < 0) continue;
       const name = r.method + " " + r.version;
       if (!series.has(name)) series.set(name, []);
