@@ -1,4 +1,10 @@
-"""Speed of PSNR + SSIM: microsr_bench's batched metrics against a per-image scikit-image loop, same images.
+"""Scoring speed, side by side in one run: PSNR + SSIM, the scorer's hot path, and NIQE against references.
+
+1. PSNR + SSIM: microsr_bench's batched metrics against a per-image scikit-image loop, same images.
+2. The hot path: the scorer scores the frames of one field together against their shared HR target
+   (``score_group``, three recipes) against preparing each pair and calling scikit-image per image.
+3. NIQE against BasicSR's ``calculate_niqe`` (``benchmarks/niqe_speed.py``; measured now when
+   ``--basicsr-root`` points at a BasicSR source tree, else against values and timings recorded once).
 
 Run: ``python benchmarks/scoring.py [--pairs 64] [--size 512] [--repeats 3]``. Both sides score the same
 seeded, structured float64 pairs (smoothed noise plus bright spots, and a blurred noisy copy); scikit-image
@@ -78,6 +84,11 @@ def main() -> None:
     parser.add_argument("--size", type=int, default=512, help="side of the square images (default 512)")
     parser.add_argument("--repeats", type=int, default=3, help="runs of each side; the fastest counts")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--basicsr-root",
+        default=os.environ.get("MICROSR_BENCH_BASICSR_ROOT"),
+        help="a BasicSR 1.4.2 source tree to time calculate_niqe now (else recorded figures)",
+    )
     args = parser.parse_args()
     targets, tests = make_pairs(args.pairs, args.size, args.seed)
     ours(targets[:2], tests[:2])  # warm-up: thread pools, caches
@@ -104,6 +115,71 @@ def main() -> None:
         f"{best['skimage'] / best['ours-1t']:.1f}x (1 thread)"
     )
     print(f"  max |difference|: PSNR {d_psnr:.2e} dB, SSIM {d_ssim:.2e}")
+    hot_path(targets[0], tests, args.repeats)
+    niqe_comparison(args.repeats, args.basicsr_root)
+
+
+def skimage_group(target: np.ndarray, tests: np.ndarray) -> np.ndarray:
+    """Reference for the hot path: per image and recipe, prepare the pair, then scikit-image PSNR and SSIM."""
+    from microsr_bench.metrics import get_recipe
+
+    out = []
+    for test in tests:
+        for name in ("paper", "float", "normalized"):
+            pair = get_recipe(name).prepare(test, target)
+            out.append(peak_signal_noise_ratio(pair.target, pair.prediction, data_range=pair.data_range))
+            out.append(
+                structural_similarity(
+                    pair.target,
+                    pair.prediction,
+                    data_range=pair.data_range,
+                    gaussian_weights=True,
+                    sigma=1.5,
+                    use_sample_covariance=False,
+                )
+            )
+    return np.asarray(out)
+
+
+def ours_group(target: np.ndarray, tests: np.ndarray) -> np.ndarray:
+    from microsr_bench.metrics import score_group
+
+    scores = score_group(tests, target, recipes=("paper", "float", "normalized"), metrics=("psnr", "ssim"))
+    return np.stack([scores[r][m] for r in ("paper", "float", "normalized") for m in ("psnr", "ssim")], axis=1).ravel()
+
+
+def hot_path(target: np.ndarray, tests: np.ndarray, repeats: int) -> None:
+    """Frames of one field against their shared target, three recipes, PSNR + SSIM."""
+    ref = mine = float("inf")
+    for _ in range(repeats):
+        t_ref, expected = _timed(skimage_group, target, tests)  # type: ignore[arg-type]
+        t_mine, got = _timed(ours_group, target, tests)  # type: ignore[arg-type]
+        ref, mine = min(ref, t_ref), min(mine, t_mine)
+    n = len(tests)
+    print(f"hot path: {n} frames sharing one target, recipes paper/float/normalized, PSNR + SSIM")
+    print(f"  scikit-image per image {ref * 1e3 / n:.2f} ms/frame, score_group {mine * 1e3 / n:.2f} ms/frame")
+    diff = float(np.max(np.abs(np.asarray(got) - np.asarray(expected))))
+    print(f"  speed-up {ref / mine:.1f}x, max |difference| {diff:.2e}")
+
+
+def niqe_comparison(repeats: int, basicsr_root: str | None) -> None:
+    """Run benchmarks/niqe_speed.py's comparison in this process (same images, same reference)."""
+    import importlib.util
+    import sys
+    from pathlib import Path
+
+    path = Path(__file__).with_name("niqe_speed.py")
+    spec = importlib.util.spec_from_file_location("niqe_speed", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    print("NIQE:")
+    argv = sys.argv
+    sys.argv = [str(path), "--repeats", str(repeats)] + (["--basicsr-root", basicsr_root] if basicsr_root else [])
+    try:
+        module.main()
+    finally:
+        sys.argv = argv
 
 
 if __name__ == "__main__":
