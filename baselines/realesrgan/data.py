@@ -16,7 +16,6 @@ shuffled sampler). No augmentation (paper, section IV-C). Pixel values are divid
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal, Protocol, get_args
@@ -26,7 +25,7 @@ import numpy as np
 import torch
 
 from microsr_bench.data.info import benchmark_info
-from microsr_bench.errors import InvalidArgumentError, MicroSRError
+from microsr_bench.errors import InvalidArgumentError
 
 __all__ = [
     "SYNTHESES",
@@ -34,7 +33,6 @@ __all__ = [
     "PatchBatch",
     "PatchSampler",
     "SynthesisName",
-    "SynthesisUnavailableError",
     "SyntheticPatchSampler",
     "make_synthesis",
     "unique_hr_rows",
@@ -45,10 +43,6 @@ SYNTHESES: tuple[SynthesisName, ...] = get_args(SynthesisName)
 
 #: ``hr [1, 1, H, W]`` in [0, 1] and a Generator -> ``lr [1, 1, H/2, W/2]`` in [0, 1].
 Synthesis = Callable[[torch.Tensor, np.random.Generator], torch.Tensor]
-
-
-class SynthesisUnavailableError(MicroSRError, NotImplementedError):
-    """An LR synthesis pipeline that this installation does not provide (yet)."""
 
 
 @dataclass(frozen=True)
@@ -266,13 +260,13 @@ class SyntheticPatchSampler:
         self.stream.load_state_dict(state)
 
 
-def make_synthesis(name: str, *, dataset: str = "MITO") -> Synthesis:
+def make_synthesis(name: str, *, dataset: str = "MITO", calibration_split: datasets.Dataset | None = None) -> Synthesis:
     """The LR synthesis of RESRGan-S by name: ``realesrgan`` (second-order pipeline) or ``physics``.
 
     ``realesrgan`` is :class:`microsr_bench.degradations.SecondOrderDegradation` with the official x2 settings.
-    ``physics`` is looked up lazily in ``microsr_bench.degradations.physics`` (a class ``PhysicsDegradation``
-    built with the dataset name, called like the second-order pipeline); until that module exists it raises
-    :class:`SynthesisUnavailableError`.
+    ``physics`` is :class:`microsr_bench.degradations.physics.PhysicsDegradation` for ``dataset``, calibrated
+    on ``calibration_split``'s LR stacks when one is given (RESRGan-S passes its real validation split: the
+    training split's LR frames are never read), else with the simulator's defaults.
     """
     if name == "realesrgan":
         from microsr_bench.degradations import SecondOrderDegradation
@@ -280,18 +274,11 @@ def make_synthesis(name: str, *, dataset: str = "MITO") -> Synthesis:
         pipeline = SecondOrderDegradation()
         return lambda hr, rng: pipeline(hr, generator=rng)
     if name == "physics":
-        try:
-            module = importlib.import_module("microsr_bench.degradations.physics")
-        except ModuleNotFoundError as exc:
-            raise SynthesisUnavailableError(
-                "synthesis='physics' needs microsr_bench.degradations.physics, which this installation does not "
-                "have yet. Use synthesis='realesrgan' (the paper's RESRGan-S), or update microsr-bench."
-            ) from exc
-        if not hasattr(module, "PhysicsDegradation"):
-            raise SynthesisUnavailableError(
-                "microsr_bench.degradations.physics has no PhysicsDegradation class; this version of the baselines "
-                "cannot drive it. Use synthesis='realesrgan'."
-            )
-        physics = module.PhysicsDegradation(dataset=dataset)
+        from microsr_bench.degradations.physics import PhysicsDegradation, calibrate_from_benchmark
+
+        calibration = None
+        if calibration_split is not None:
+            calibration = calibrate_from_benchmark(calibration_split, dataset=dataset, split="validation")
+        physics = PhysicsDegradation(dataset=dataset, calibration=calibration)
         return lambda hr, rng: physics(hr, generator=rng)
     raise InvalidArgumentError(f"synthesis must be one of {', '.join(SYNTHESES)}, got {name!r}.")

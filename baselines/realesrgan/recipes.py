@@ -228,7 +228,7 @@ def train_synthetic(
 ) -> RecipeRun:
     """RESRGan-S: HR images of ``train`` only, LR synthesised on the fly, validated on real pairs."""
     dataset = benchmark_info(train).datasets[0]
-    synth = make_synthesis(synthesis, dataset=dataset)
+    synth = make_synthesis(synthesis, dataset=dataset, calibration_split=validation)
     init, kind = initial_weights(config, weights)
     train_key = split_key(train)
     parts = (train_key, split_key(validation), init.label, f"synthesis={synthesis}")

@@ -1,5 +1,6 @@
 """Synthetic degradation pipelines that turn HR microscopy images into LR training inputs."""
 
+from microsr_bench.degradations.physics import LRCalibration, PhysicsDegradation, calibrate, calibrate_from_benchmark
 from microsr_bench.degradations.realesrgan import (
     DegradationParams,
     SecondOrderConfig,
@@ -10,8 +11,12 @@ from microsr_bench.degradations.realesrgan import (
 
 __all__ = [
     "DegradationParams",
+    "LRCalibration",
+    "PhysicsDegradation",
     "SecondOrderConfig",
     "SecondOrderDegradation",
     "StageParams",
+    "calibrate",
+    "calibrate_from_benchmark",
     "degrade_pair",
 ]

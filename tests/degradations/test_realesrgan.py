@@ -65,10 +65,14 @@ def test_public_names_are_pinned() -> None:
     assert degradations.__all__ == sorted(degradations.__all__)
     assert set(degradations.__all__) == {
         "DegradationParams",
+        "LRCalibration",
+        "PhysicsDegradation",
         "SecondOrderConfig",
         "SecondOrderDegradation",
         "StageParams",
-        "degrade_pair",
+        "calibrate",
+        "calibrate_from_benchmark",
+        "degrade_pair",  # the Real-ESRGAN helper; the physics one is microsr_bench.degradations.physics.degrade_pair
     }
 
 

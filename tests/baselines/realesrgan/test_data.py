@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 from collections import Counter
 
 import numpy as np
@@ -11,7 +10,6 @@ import torch
 
 from baselines.realesrgan.data import (
     PairedPatchSampler,
-    SynthesisUnavailableError,
     SyntheticPatchSampler,
     make_synthesis,
     unique_hr_rows,
@@ -150,13 +148,22 @@ def test_realesrgan_synthesis_halves_the_size_and_is_seeded() -> None:
     assert not torch.equal(a, synthesis(hr, np.random.default_rng(4)))
 
 
-def test_physics_synthesis_is_reported_missing() -> None:
+def test_physics_synthesis_is_calibrated_on_the_split_it_is_given(tiny_mito) -> None:
+    from microsr_bench.degradations import physics
+
+    calls = []
+    original = physics.calibrate_from_benchmark
+
+    def spy(table, **kwargs):
+        calls.append((list(table["id"]), kwargs))
+        return original(table, **kwargs)
+
+    physics.calibrate_from_benchmark = spy
     try:
-        importlib.import_module("microsr_bench.degradations.physics")
-    except ModuleNotFoundError:
-        with pytest.raises(SynthesisUnavailableError, match=r"needs microsr_bench\.degradations\.physics"):
-            make_synthesis("physics")
-    else:  # pragma: no cover - once the physics pipeline lands, it must build
-        assert callable(make_synthesis("physics"))
+        assert callable(make_synthesis("physics", dataset="MITO", calibration_split=tiny_mito["validation"]))
+    finally:
+        physics.calibrate_from_benchmark = original
+    assert calls[0][0] == tiny_mito["validation"]["id"] and calls[0][1]["dataset"] == "MITO"
+    assert callable(make_synthesis("physics"))  # uncalibrated: the simulator's defaults
     with pytest.raises(InvalidArgumentError, match="synthesis must be one of realesrgan, physics"):
         make_synthesis("bicubic")

@@ -1,0 +1,207 @@
+"""The physics degradation: HR images to video-rate LR frames with the simulator's acquisition model, calibrated.
+
+An HR image ``h`` in [0, 1] is read as photo-electrons, sampled by the bidirectional LR scan (line phase,
+per-line jitter, drift along a stack, photobleaching) and digitised by the PMT model (Poisson photo-electrons,
+Gamma-distributed gain with excess noise factor ``F``, read noise, offset, 12-bit rounding and clipping):
+:func:`microsr_bench.simulate.acquire_lr_from_hr`, described in ``docs/simulator.md``. The parameters are the
+simulator's defaults of a sub-dataset, or those measured from real LR stacks by :func:`calibrate` (a photon
+transfer fit; :mod:`._physics_ptc`). See ``docs/degradations.md``, section "Physics pipeline and calibration".
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import torch
+from numpy.typing import NDArray
+
+from microsr_bench.data.cards import get_card
+from microsr_bench.degradations._physics_calibrate import calibrate, calibrate_from_benchmark
+from microsr_bench.degradations._physics_calibration import CALIBRATION_FORMAT, LRCalibration
+from microsr_bench.errors import InvalidArgumentError
+from microsr_bench.simulate import SimulationParams, acquire_lr_from_hr, default_params, draw_stack_geometry
+
+__all__ = [
+    "CALIBRATION_FORMAT",
+    "LRCalibration",
+    "PhysicsDegradation",
+    "calibrate",
+    "calibrate_from_benchmark",
+    "degrade_pair",
+]
+
+
+def _as_rng(generator: np.random.Generator | int) -> np.random.Generator:
+    if isinstance(generator, np.random.Generator):
+        return generator
+    if isinstance(generator, (int, np.integer)) and not isinstance(generator, bool) and generator >= 0:
+        return np.random.default_rng(int(generator))
+    raise InvalidArgumentError(
+        f"generator must be a numpy.random.Generator or a non-negative int seed; got {generator!r}. "
+        "Pass e.g. generator=np.random.default_rng(0) or generator=0."
+    )
+
+
+def _resolve(
+    dataset: str | None, params: SimulationParams | None, calibration: LRCalibration | None
+) -> tuple[str | None, SimulationParams]:
+    if calibration is not None and not isinstance(calibration, LRCalibration):
+        raise InvalidArgumentError(
+            f"calibration must be an LRCalibration or None, got {type(calibration).__name__}. "
+            "Make one with calibrate(...) or LRCalibration.load(path)."
+        )
+    if params is not None and not isinstance(params, SimulationParams):
+        raise InvalidArgumentError(
+            f"params must be a SimulationParams or None, got {type(params).__name__}; start from default_params()."
+        )
+    name = get_card(dataset).name if dataset is not None else calibration.dataset if calibration else None
+    if params is None:
+        if name is None:
+            raise InvalidArgumentError(
+                "PhysicsDegradation needs to know the instrument: pass dataset= (MITO, MPM, MEM or NUC), "
+                "params=default_params(...), or a calibration that names its dataset."
+            )
+        params = default_params(name)
+    if calibration is not None:
+        params = calibration.to_params(params)
+    return name, params
+
+
+class PhysicsDegradation:
+    """Callable ``hr [B, 1, H, W] in [0, 1] -> lr [B, 1, H/2, W/2] in [0, 1]`` on ``hr``'s device.
+
+    Each image becomes one frame of its own simulated stack: a line phase and a drift path are drawn for it
+    (:func:`~microsr_bench.simulate.draw_stack_geometry`), then a frame index uniformly in the stack (which sets
+    drift and bleaching), then jitter and detector noise. The output is the digitised LR value divided by the
+    converter's maximum (4095 for 12 bits), the scale of real LR frames divided by the card's ``max_value``.
+    Everything random comes from ``generator`` in that fixed order, so a seed gives the same LR on any device.
+
+    Args:
+        dataset: Sub-dataset whose simulator defaults (optics, photon budget, detector) are used.
+        params: Explicit simulator parameters instead of ``default_params(dataset)``.
+        calibration: Measured LR acquisition (:func:`calibrate`); replaces the detector gain, offset, read noise,
+            bleaching, line phase and, when fitted with HR images, the photon budget.
+        frames: Stack length over which drift and bleaching are spread; default the calibration's, else the
+            card's 100 frames per field.
+    """
+
+    def __init__(
+        self,
+        dataset: str | None = None,
+        *,
+        params: SimulationParams | None = None,
+        calibration: LRCalibration | None = None,
+        frames: int | None = None,
+    ) -> None:
+        self.dataset, self.params = _resolve(dataset, params, calibration)
+        self.calibration = calibration
+        if frames is None:
+            frames = calibration.frames if calibration else get_card(self.dataset or "MITO").frames_per_hr
+        if isinstance(frames, bool) or not isinstance(frames, (int, np.integer)) or frames < 1:
+            raise InvalidArgumentError(f"frames must be a positive int (the stack length), got {frames!r}.")
+        self.frames = int(frames)
+
+    def __repr__(self) -> str:
+        origin = "calibrated" if self.calibration else "defaults"
+        return f"PhysicsDegradation(dataset={self.dataset!r}, {origin}, frames={self.frames})"
+
+    @property
+    def max_value(self) -> int:
+        """Largest digitised LR value; outputs are divided by it."""
+        return self.params.detector.max_value
+
+    def __call__(self, hr: torch.Tensor, *, generator: np.random.Generator | int) -> torch.Tensor:
+        _check_tensor(hr)
+        rng = _as_rng(generator)
+        images = hr.detach().to("cpu", torch.float64).numpy()[:, 0]
+        out = np.stack([self._one_frame(image, rng) for image in images])
+        lr = torch.from_numpy(out.astype(np.float64) / self.max_value)[:, None]
+        return lr.to(device=hr.device, dtype=hr.dtype)
+
+    def _one_frame(self, image: NDArray[np.float64], rng: np.random.Generator) -> NDArray[np.uint16]:
+        geometry = draw_stack_geometry(self.params, rng, self.frames)
+        frame = int(rng.integers(self.frames))
+        return acquire_lr_from_hr(
+            image, params=self.params, rng=rng, frame=frame, frames=self.frames, geometry=geometry
+        )
+
+    def degrade_stack(
+        self, hr: np.ndarray, *, generator: np.random.Generator | int, frames: int | None = None
+    ) -> NDArray[np.uint16]:
+        """A whole synthetic stack ``[frames, H/2, W/2]`` (uint16 grey levels) of one HR image ``[H, W]``.
+
+        The frames share one line phase and drift path and bleach along the stack, as the frames of one real
+        field do; useful to check a calibration (calibrate the result) or to feed multi-frame methods.
+        ``hr`` is uint16 grey levels or float in [0, 1], as :func:`~microsr_bench.simulate.acquire_lr_from_hr`
+        takes it.
+        """
+        count = self.frames if frames is None else frames
+        if isinstance(count, bool) or not isinstance(count, (int, np.integer)) or count < 1:
+            raise InvalidArgumentError(f"frames must be a positive int, got {count!r}.")
+        rng = _as_rng(generator)
+        geometry = draw_stack_geometry(self.params, rng, int(count))
+        return np.stack(
+            [
+                acquire_lr_from_hr(hr, params=self.params, rng=rng, frame=k, frames=int(count), geometry=geometry)
+                for k in range(int(count))
+            ]
+        )
+
+
+def _check_tensor(hr: object) -> None:
+    if not isinstance(hr, torch.Tensor):
+        raise InvalidArgumentError(
+            f"hr must be a torch.Tensor [B, 1, H, W]; got {type(hr).__name__}. Convert with torch.from_numpy."
+        )
+    if hr.ndim != 4 or hr.shape[1] != 1 or not hr.is_floating_point() or hr.shape[0] < 1:
+        raise InvalidArgumentError(
+            f"hr must be a float tensor of shape [B, 1, H, W] with B >= 1 (one channel); got dtype {hr.dtype}, "
+            f"shape {tuple(hr.shape)}. Add the channel axis with hr[:, None] and divide integers by max_value."
+        )
+    height, width = hr.shape[-2:]
+    if height % 2 or width % 2 or min(height, width) < 8:
+        raise InvalidArgumentError(
+            f"hr height and width must be even and at least 8 (the LR frame is half the size); got "
+            f"{height} x {width}. Crop hr to even sides."
+        )
+    low, high = float(hr.min()), float(hr.max())
+    if not (math.isfinite(low) and math.isfinite(high)) or low < 0.0 or high > 1.0:
+        raise InvalidArgumentError(
+            f"hr values must lie in [0, 1]; got min {low:g}, max {high:g}. "
+            "Divide integer images by the card's max_value and clip."
+        )
+
+
+def degrade_pair(
+    hr: np.ndarray,
+    max_value: int,
+    *,
+    seed: int,
+    dataset: str | None = None,
+    calibration: LRCalibration | None = None,
+) -> np.ndarray:
+    """Degrade one integer HR image (``uint8`` or ``uint16``, 2-D) into one LR frame, same dtype.
+
+    The image is divided by ``max_value``, degraded as a batch of one, and the LR (in [0, 1] of the LR
+    converter's range) is scaled back by ``max_value`` with rounding; with ``max_value`` equal to the converter
+    maximum (4095 for the benchmark's 12-bit cards) that returns the digitised grey levels exactly.
+    """
+    if not isinstance(hr, np.ndarray) or hr.ndim != 2 or hr.dtype not in (np.uint8, np.uint16):
+        raise InvalidArgumentError(
+            f"hr must be a 2-D uint8 or uint16 numpy array; got {type(hr).__name__} {getattr(hr, 'dtype', '')} "
+            f"shape {getattr(hr, 'shape', '')}. Pass the raw integer image of one field of view."
+        )
+    limit = int(np.iinfo(hr.dtype).max)
+    if not isinstance(max_value, (int, np.integer)) or isinstance(max_value, bool) or not 1 <= max_value <= limit:
+        raise InvalidArgumentError(
+            f"max_value must be an int in [1, {limit}] for {hr.dtype} data; got {max_value!r}. "
+            "Use the dataset card's max_value (e.g. 4095 for 12-bit data)."
+        )
+    if int(hr.max()) > max_value:
+        raise InvalidArgumentError(
+            f"hr holds values up to {int(hr.max())}, above max_value={max_value}. Pass the converter's true maximum."
+        )
+    image = torch.from_numpy(hr.astype(np.float64) / float(max_value))[None, None]
+    lr = PhysicsDegradation(dataset, calibration=calibration)(image, generator=seed)[0, 0].numpy()
+    return np.round(lr * max_value).astype(hr.dtype)
