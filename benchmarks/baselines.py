@@ -145,7 +145,7 @@ def main() -> None:
     print(f"machine: {machine}")
     for row in rows:
         if "ms_per_frame" in row:
-            print(f"{row['what']:<36} {row['ms_per_frame']:>10.1f} ms/frame  {row['x_video_rate']:>8.2f} x video rate")
+            print(f"{row['what']:<36} {row['ms_per_frame']:>10.3f} ms/frame  {row['x_video_rate']:>8.4f} x video rate")
         else:
             print(
                 f"{row['what']:<36} {row['iterations_per_second']:>10.3f} it/s  "

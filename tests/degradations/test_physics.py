@@ -189,3 +189,16 @@ def test_degrade_pair_returns_the_digitised_frame() -> None:
 def test_errors(call: object, match: str) -> None:
     with pytest.raises((InvalidArgumentError, LookupError), match=match):
         call()  # type: ignore[operator]
+
+
+@pytest.mark.gpu
+def test_runs_on_cuda_with_the_cpu_result() -> None:
+    # The simulation draws on the CPU from the seeded generator, so the device only moves the tensors: the CUDA
+    # output must equal the CPU output exactly and stay on the input's device.
+    if not torch.cuda.is_available():
+        pytest.fail("marked gpu but CUDA is not available")
+    hr = _cells()
+    degradation = PhysicsDegradation("MITO")
+    on_gpu = degradation(hr.cuda(), generator=3)
+    assert on_gpu.is_cuda and on_gpu.shape == (3, 1, 32, 32)
+    assert torch.equal(on_gpu.cpu(), degradation(hr, generator=3))
