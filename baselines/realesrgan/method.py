@@ -238,8 +238,7 @@ class ResrganB(_ResrganMethod):
         run = train_finetune(
             self.config, base, train, validation, workdir=workdir, device=device, resume=self.resume, progress=progress
         )
-        base_label = str(base) if isinstance(base, Path) else str(base.result.weights)
-        self._adopt(run, info, {"stage": "fine-tuned", "base": base_label})
+        self._adopt(run, info, {"stage": "fine-tuned", "base": _base_label(base, workdir)})
         return self
 
     def _base_data(
@@ -300,3 +299,14 @@ class ResrganS(_ResrganMethod):
         )
         self._adopt(run, info, {"stage": "synthetic", "synthesis": self.synthesis})
         return self
+
+
+def _base_label(base: RecipeRun | Path, workdir: Path) -> str:
+    """Which base a fine-tuning started from, without this machine's paths (records travel): the weights file,
+    relative to the workdir when it lies there, and its sha256."""
+    path = base if isinstance(base, Path) else base.result.weights
+    try:
+        name = path.resolve().relative_to(workdir.resolve()).as_posix()
+    except ValueError:
+        name = path.name
+    return f"{name} sha256:{hashlib.sha256(path.read_bytes()).hexdigest()}"

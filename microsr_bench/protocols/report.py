@@ -36,6 +36,16 @@ def _cell(record: Mapping[str, Any] | None, metric: str, digits: int, recipe: st
     return f"{summary['mean']:.{digits}f} ± {sem:.{digits}f}" if sem is not None else f"{summary['mean']:.{digits}f}"
 
 
+def _shots_label(shots: int | None, record: Mapping[str, Any] | None) -> str:
+    """``200 pairs`` on the canonical data; ``200 shots = 20 pairs`` where a reduced size scaled the level."""
+    pairs = record.get("train_pairs") if record is not None else None
+    if shots is None:
+        return "full"
+    if pairs is not None and pairs != shots:
+        return f"{shots} shots = {pairs} pair{'s' if pairs != 1 else ''}"
+    return f"{shots} pairs"
+
+
 def _row(label: str, record: Mapping[str, Any] | None) -> str:
     return f"| {label} | " + " | ".join(_cell(record, m, d) for m, _, d in METRICS) + " |"
 
@@ -49,15 +59,13 @@ def _dataset_table(records: Sequence[Mapping[str, Any]], name: str, title: str) 
     for shots in (200, 400, 800, None):
         if name == "MITO" and shots is None:
             continue
-        label = f"RESRGan-B{shots // 100 if shots else 'FULL'} ({SHOT_LABELS[shots]} pairs)"
-        lines.append(_row(label, _find(records, "resrgan-b", "paired", name, shots=shots)))
+        record = _find(records, "resrgan-b", "paired", name, shots=shots)
+        label = f"RESRGan-B{shots // 100 if shots else 'FULL'} ({_shots_label(shots, record)})"
+        lines.append(_row(label, record))
     lines.append(_row("bicubic", _find(records, "bicubic", "paired", name)))
     for shots in (200, 400, 800, None):
-        lines.append(
-            _row(
-                f"bicubic-fit ({SHOT_LABELS[shots]} pairs)", _find(records, "bicubic-fit", "paired", name, shots=shots)
-            )
-        )
+        record = _find(records, "bicubic-fit", "paired", name, shots=shots)
+        lines.append(_row(f"bicubic-fit ({_shots_label(shots, record)})", record))
     return [*lines, ""]
 
 
@@ -88,7 +96,8 @@ def _macro_table(records: Sequence[Mapping[str, Any]], banner: str) -> list[str]
     for shots in (200, 400, 800, None):
         for method in ("resrgan-b", "bicubic-fit"):
             found = [_find(records, method, "paired", n, shots=shots) for n in DATASET_NAMES]
-            rows.append((f"{method} ({SHOT_LABELS[shots]} pairs)", [r for r in found if r is not None]))
+            present = [r for r in found if r is not None]
+            rows.append((f"{method} ({_shots_label(shots, present[0] if present else None)})", present))
     rows.append(("bicubic", [r for n in DATASET_NAMES if (r := _find(records, "bicubic", "paired", n)) is not None]))
     for label, found in rows:
         if not found:
@@ -139,7 +148,7 @@ def _fewshot_plot(records: Sequence[Mapping[str, Any]], path: Path, banner: str)
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(1, 2, figsize=(12, 4.6), layout="constrained")
+    fig, axes = plt.subplots(1, 2, figsize=(12, 5.2), layout="constrained")
     colors = [plt.get_cmap("tab10")(i) for i in range(len(DATASET_NAMES))]
     plotted = False
     for ax, (metric, title, _) in zip(axes, METRICS, strict=True):
@@ -153,19 +162,32 @@ def _fewshot_plot(records: Sequence[Mapping[str, Any]], path: Path, banner: str)
                 err = [[p[2] for p in points], [p[3] for p in points]]
                 ax.errorbar(x, y, yerr=err, fmt=style, color=color, capsize=3, label=f"{name} {method}")
                 plotted = True
-        ax.set_xticks(range(5), ["zero-shot", "200", "400", "800", "full"])
+        ax.set_xticks(range(5), ["zero-shot", *(_tick(records, shots) for shots in SHOTS_ORDER)])
         ax.set_xlabel("training pairs (shots)")
         ax.set_ylabel(f"{title}, paper recipe")
         ax.grid(alpha=0.3)
     if not plotted:
         plt.close(fig)
         return None
-    axes[1].legend(fontsize=8, ncol=2)
+    # Below the panels, where it hides no point (inside an axis it covered the lowest curve).
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncol=4, fontsize=8)
     fig.suptitle(f"Few-shot curves: test score against training pairs, 95 % bootstrap intervals{banner}", fontsize=11)
     return _save(fig, path)
 
 
 SHOTS_ORDER: tuple[int | None, ...] = (200, 400, 800, None)
+
+
+def _tick(records: Sequence[Mapping[str, Any]], shots: int | None) -> str:
+    """A shot level's tick label, with the real pair count underneath where a reduced size scaled it."""
+    pairs = {r.get("train_pairs") for r in records if r["protocol"]["name"] == "paired" and r["shots"] == shots}
+    pairs.discard(None)
+    level = SHOT_LABELS[shots]
+    if len(pairs) == 1 and (shots is None or pairs != {shots}):
+        count = pairs.pop()
+        return f"{level}\n({count} pair{'s' if count != 1 else ''})"
+    return level
 
 
 def _fewshot_series(
@@ -192,6 +214,7 @@ def _burst_plot(records: Sequence[Mapping[str, Any]], path: Path, banner: str) -
 
     fig, axes = plt.subplots(1, 2, figsize=(12, 4.6), layout="constrained")
     plotted = False
+    ks: set[int] = set()
     for ax, (metric, title, _) in zip(axes, METRICS, strict=True):
         for name in DATASET_NAMES:
             found: list[tuple[int, float, float, float]] = []
@@ -204,6 +227,7 @@ def _burst_plot(records: Sequence[Mapping[str, Any]], path: Path, banner: str) -
             if not found:
                 continue
             found.sort()
+            ks.update(f[0] for f in found)
             ax.errorbar(
                 [f[0] for f in found],
                 [f[1] for f in found],
@@ -220,6 +244,9 @@ def _burst_plot(records: Sequence[Mapping[str, Any]], path: Path, banner: str) -
     if not plotted:
         plt.close(fig)
         return None
+    for ax in axes:  # plain frame counts (1, 2, 4, ...) rather than powers of two
+        ax.set_xticks(sorted(ks), [str(k) for k in sorted(ks)])
+        ax.minorticks_off()
     axes[1].legend(fontsize=8)
     fig.suptitle(f"Frame averaging: quality against frames per output{banner}", fontsize=11)
     return _save(fig, path)

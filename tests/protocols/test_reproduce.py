@@ -48,6 +48,12 @@ def test_reproduce_tiny(tmp_path):
         assert title in tables
     headings = [line for line in tables.splitlines() if line.startswith("#")]
     assert all("SIMULATED" in h for h in headings), "every title must say the data is simulated"
+    # Reduced sizes scale the shot levels (splits.shot_count): tiny MITO has 4 fields x 4 frames = 16 training
+    # pairs, so 200 shots take round(200 * 16 / 3600) = 1 pair and 800 shots round(3.56) = 4 pairs; the labels
+    # must give the pairs actually used, not the level alone.
+    assert "| RESRGan-B2 (200 shots = 1 pair) |" in tables
+    assert "| bicubic-fit (800 shots = 4 pairs) |" in tables
+    assert "| bicubic-fit (full) |" in tables
     for plot in ("fewshot.png", "burst.png"):
         with Image.open(out / plot) as image:
             assert image.width > 800

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import re
 from pathlib import Path
 
 import pytest
@@ -34,7 +36,8 @@ def trained_b(tiny_nuc: BenchmarkDict, tiny_cache: Path, tmp_path_factory: pytes
 def test_fit_trains_the_base_then_fine_tunes(trained_b: ResrganB, tiny_nuc: BenchmarkDict) -> None:
     assert isinstance(trained_b, TrainableMethod)
     assert trained_b.training["stage"] == "fine-tuned" and trained_b.training["datasets"] == ["NUC"]
-    assert trained_b.training["base"].endswith("model.safetensors") and "/base-" in trained_b.training["base"]
+    # The base is named relative to the workdir with its digest: no path of this machine goes into records.
+    assert re.fullmatch(r"resrgan-b/base-[0-9a-f]+/model\.safetensors sha256:[0-9a-f]{64}", trained_b.training["base"])
     assert trained_b.initialisation == "scratch"  # the tiny network cannot take the official weights
     assert trained_b.identity is not None and trained_b.identity.startswith("sha256:")
     assert "RESRGan-B" in trained_b.description and "NUC" in trained_b.description
@@ -65,7 +68,9 @@ def test_fit_on_full_mito_is_the_base_itself(trained_b: ResrganB, tiny_mito: Ben
     # The zero-shot model of the paper: the base, reused from the workdir (no second fine-tuning).
     zero_shot = ResrganB(_options(trained_b.workdir)).fit(tiny_mito["train"], tiny_mito["validation"])
     assert zero_shot.training["stage"] == "base"
-    assert trained_b.training["base"] == str(next((trained_b.workdir / "resrgan-b").glob("base-*/model.safetensors")))
+    weights = next((trained_b.workdir / "resrgan-b").glob("base-*/model.safetensors"))
+    digest = hashlib.sha256(weights.read_bytes()).hexdigest()
+    assert trained_b.training["base"] == f"{weights.relative_to(trained_b.workdir).as_posix()} sha256:{digest}"
 
 
 def test_untrained_method_says_what_to_do(tmp_path: Path) -> None:
