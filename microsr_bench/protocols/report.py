@@ -50,39 +50,54 @@ def _row(label: str, record: Mapping[str, Any] | None) -> str:
     return f"| {label} | " + " | ".join(_cell(record, m, d) for m, _, d in METRICS) + " |"
 
 
+def _ran(records: Sequence[Mapping[str, Any]], method: str) -> bool:
+    """Whether the grid ran ``method`` at all: rows of methods left out (``--methods``) are not shown."""
+    return any(r["method"]["name"] == method for r in records)
+
+
+def _table(title: str, rows: list[str]) -> list[str]:
+    if not rows:
+        return []
+    return [f"### {title}", "", "| model | " + " | ".join(t for _, t, _ in METRICS) + " |", "|---|---|---|", *rows, ""]
+
+
 def _dataset_table(records: Sequence[Mapping[str, Any]], name: str, title: str) -> list[str]:
-    lines = [f"### {title}", "", "| model | " + " | ".join(t for _, t, _ in METRICS) + " |", "|---|---|---|"]
-    if name == "MITO":
-        lines.append(_row("RESRGan-B (base: full MITO)", _find(records, "resrgan-b", "paired", "MITO", shots=None)))
-    else:
-        lines.append(_row("RESRGan-B (zero-shot from MITO)", _find(records, "resrgan-b", "zero_shot", name)))
-    for shots in (200, 400, 800, None):
-        if name == "MITO" and shots is None:
-            continue
-        record = _find(records, "resrgan-b", "paired", name, shots=shots)
-        label = f"RESRGan-B{shots // 100 if shots else 'FULL'} ({_shots_label(shots, record)})"
-        lines.append(_row(label, record))
-    lines.append(_row("bicubic", _find(records, "bicubic", "paired", name)))
-    for shots in (200, 400, 800, None):
-        record = _find(records, "bicubic-fit", "paired", name, shots=shots)
-        lines.append(_row(f"bicubic-fit ({_shots_label(shots, record)})", record))
-    return [*lines, ""]
+    rows: list[str] = []
+    if _ran(records, "resrgan-b"):
+        if name == "MITO":
+            rows.append(_row("RESRGan-B (base: full MITO)", _find(records, "resrgan-b", "paired", "MITO", shots=None)))
+        else:
+            rows.append(_row("RESRGan-B (zero-shot from MITO)", _find(records, "resrgan-b", "zero_shot", name)))
+        for shots in (200, 400, 800, None):
+            if name == "MITO" and shots is None:
+                continue
+            record = _find(records, "resrgan-b", "paired", name, shots=shots)
+            label = f"RESRGan-B{shots // 100 if shots else 'FULL'} ({_shots_label(shots, record)})"
+            rows.append(_row(label, record))
+    if _ran(records, "bicubic"):
+        rows.append(_row("bicubic", _find(records, "bicubic", "paired", name)))
+    if _ran(records, "bicubic-fit"):
+        for shots in (200, 400, 800, None):
+            record = _find(records, "bicubic-fit", "paired", name, shots=shots)
+            rows.append(_row(f"bicubic-fit ({_shots_label(shots, record)})", record))
+    return _table(title, rows)
 
 
 def _table_six(records: Sequence[Mapping[str, Any]], banner: str) -> list[str]:
-    lines = [
-        f"### Table VI — MITO, synthetic versus real training pairs{banner}",
-        "",
-        "| model | " + " | ".join(t for _, t, _ in METRICS) + " |",
-        "|---|---|---|",
+    if not _ran(records, "resrgan-s"):
+        return []
+    rows = [
+        _row(label, _find(records, "resrgan-s", "blind_synthetic", "MITO", degradation=degradation))
+        for degradation, label in (
+            ("realesrgan", "RESRGan-S (second-order pipeline)"),
+            ("physics", "RESRGan-S (physics, calibrated)"),
+        )
     ]
-    for degradation, label in (
-        ("realesrgan", "RESRGan-S (second-order pipeline)"),
-        ("physics", "RESRGan-S (physics, calibrated)"),
-    ):
-        lines.append(_row(label, _find(records, "resrgan-s", "blind_synthetic", "MITO", degradation=degradation)))
-    lines.append(_row("RESRGan-B (real pairs, full MITO)", _find(records, "resrgan-b", "paired", "MITO", shots=None)))
-    return [*lines, ""]
+    if _ran(records, "resrgan-b"):
+        rows.append(
+            _row("RESRGan-B (real pairs, full MITO)", _find(records, "resrgan-b", "paired", "MITO", shots=None))
+        )
+    return _table(f"Table VI — MITO, synthetic versus real training pairs{banner}", rows)
 
 
 def _macro_table(records: Sequence[Mapping[str, Any]], banner: str) -> list[str]:
@@ -110,7 +125,7 @@ def _macro_table(records: Sequence[Mapping[str, Any]], banner: str) -> list[str]
             sem = math.sqrt(sum(s**2 for s in sems)) / len(sems) if None not in sems else None
             cells.append(f"{mean:.{digits}f}" + (f" ± {sem:.{digits}f}" if sem is not None else ""))
         lines.append(f"| {label} | {len(found)} | " + " | ".join(cells) + " |")
-    return [*lines, ""]
+    return [*lines, ""] if len(lines) > 4 else []
 
 
 def _burst_table(records: Sequence[Mapping[str, Any]], banner: str) -> list[str]:

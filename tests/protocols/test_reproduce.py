@@ -72,3 +72,30 @@ def test_methods_subset_and_unknown_method(tmp_path):
     with pytest.raises(UnknownNameError, match=r"Unknown reproduce method 'bicubc'.*Did you mean 'bicubic'"):
         reproduce("tiny", methods=("bicubc",), out_dir=tmp_path)
     assert {j.method for j in grid(methods=("bicubic", "frame-average"))} == {"bicubic", "frame-average"}
+
+
+def test_report_shows_only_the_methods_that_ran(tmp_path):
+    # A grid run with --methods leaves the other methods out: their rows and tables must not appear as
+    # placeholders. Records are the minimal fields the report reads, as a result set's records carry them.
+    from microsr_bench.protocols.report import _dataset_table, _macro_table, _table_six
+
+    def record(method, dataset, protocol="paired", shots=None, **parameters):
+        summary = {"mean": 0.5, "sem": 0.01, "ci95": [0.48, 0.52]}
+        return {
+            "method": {"name": method},
+            "protocol": {"name": protocol, "parameters": parameters},
+            "dataset": {"name": dataset},
+            "shots": shots,
+            "train_pairs": 3600 if shots is None else shots,
+            "metrics": {"paper": {"ssim": summary, "psnr": {**summary, "mean": 25.0}}},
+        }
+
+    records = [record("bicubic", "MITO"), record("frame-average-4", "MITO", "burst", k=4)]
+    table = "\n".join(_dataset_table(records, "MITO", "Table II"))
+    assert "| bicubic | 0.500 ± 0.010 | 25.00 ± 0.01 |" in table
+    assert "RESRGan" not in table and "bicubic-fit" not in table and "–" not in table
+    assert _table_six(records, "") == []
+    assert _dataset_table([record("frame-average-4", "MITO", "burst", k=4)], "MITO", "Table II") == []
+    assert _macro_table([record("frame-average-4", "MITO", "burst", k=4)], "") == []
+    with_b = [*records, record("resrgan-b", "MITO", shots=200)]
+    assert "| RESRGan-B (base: full MITO) | – | – |" in "\n".join(_dataset_table(with_b, "MITO", "Table II"))
