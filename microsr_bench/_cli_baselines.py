@@ -239,9 +239,9 @@ def predict_cmd(
 
 
 def _standalone() -> click.Group:
-    from microsr_bench.cli import _Group
+    from microsr_bench._cli_group import ErrorReportingGroup
 
-    group = _Group(name="microsr-bench", help="The train and predict commands on their own.")
+    group = ErrorReportingGroup(name="microsr-bench", help="The train and predict commands on their own.")
     group.add_command(train_cmd)
     group.add_command(predict_cmd)
     return group

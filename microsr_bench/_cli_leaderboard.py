@@ -12,19 +12,7 @@ from typing import Any, Literal
 
 import click
 
-from microsr_bench.errors import MicroSRError
-
-
-class _LeaderboardGroup(click.Group):
-    """Turns library errors into one message on stderr and exit status 1, also when run without ``main``."""
-
-    def invoke(self, ctx: click.Context) -> Any:
-        try:
-            return super().invoke(ctx)
-        except MicroSRError as exc:
-            click.echo(f"Error: {exc}", err=True)
-            ctx.exit(1)
-
+from microsr_bench._cli_group import ErrorReportingGroup
 
 _ROOT = click.option(
     "--root",
@@ -33,7 +21,7 @@ _ROOT = click.option(
 )
 
 
-@click.group("leaderboard", cls=_LeaderboardGroup)
+@click.group("leaderboard", cls=ErrorReportingGroup)
 def leaderboard() -> None:
     """Leaderboard entries: check them, build the tables and page, submit results."""
 

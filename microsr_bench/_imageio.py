@@ -90,7 +90,14 @@ def decode_image_bytes(data: bytes) -> np.ndarray:
 
 
 def _umask() -> int:
-    """The process's umask (reading it means setting it; set it straight back)."""
+    """The process's umask. Linux reports it in /proc; elsewhere it can only be read by setting it and setting it
+    straight back, which another thread creating a file in between would see, so /proc comes first."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
     mask = os.umask(0o022)
     os.umask(mask)
     return mask

@@ -10,32 +10,23 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import click
 
+from microsr_bench._cli_group import ErrorReportingGroup
 from microsr_bench._version import __version__
 from microsr_bench.data.cards import DATASET_NAMES, SPLITS, SplitName, get_card
 from microsr_bench.data.profiles import SizeName
-from microsr_bench.errors import MicroSRError
 
 if TYPE_CHECKING:
     from microsr_bench.data.cache import VerifyMode
     from microsr_bench.data.load import SourceName
 
 
-class _Group(click.Group):
-    """Turns every library error into one clear message on stderr and exit status 1."""
-
-    def invoke(self, ctx: click.Context) -> Any:
-        try:
-            return super().invoke(ctx)
-        except MicroSRError as exc:
-            click.echo(f"Error: {exc}", err=True)
-            ctx.exit(1)
-
-
 def _warning_to_stderr(message: Warning | str, category: type[Warning], *args: object, **kwargs: object) -> None:
     click.echo(f"Warning: {message}", err=True)
 
 
-@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(
+    cls=ErrorReportingGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100}
+)
 @click.version_option(__version__, prog_name="microsr-bench")
 def main() -> None:
     """Benchmark for super-resolving and denoising video-rate fluorescence microscope images."""

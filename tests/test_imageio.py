@@ -11,17 +11,18 @@ import pytest
 from microsr_bench._imageio import atomic_write_bytes, atomic_write_text
 
 
-def test_written_file_has_the_umask_permissions_of_a_plain_open(tmp_path: Path) -> None:
-    # tempfile.mkstemp creates files with mode 0600; a result record or a table must be readable like any file
-    # written with open(): 0666 minus the umask (set to 022 here, so 0644 is expected).
-    old = os.umask(0o022)
+@pytest.mark.parametrize(("umask", "expected"), [(0o022, 0o644), (0o077, 0o600), (0o002, 0o664)])
+def test_written_file_has_the_umask_permissions_of_a_plain_open(tmp_path: Path, umask: int, expected: int) -> None:
+    # tempfile.mkstemp creates files with mode 0600; a result record or a table must get the mode a file written
+    # with open() gets: 0666 minus the umask (expected values: 0666 & ~umask).
+    old = os.umask(umask)
     try:
         atomic_write_text(tmp_path / "record.json", "{}")
         (tmp_path / "plain.json").write_text("{}")
     finally:
         os.umask(old)
     mode = stat.S_IMODE((tmp_path / "record.json").stat().st_mode)
-    assert mode == stat.S_IMODE((tmp_path / "plain.json").stat().st_mode) == 0o644
+    assert mode == stat.S_IMODE((tmp_path / "plain.json").stat().st_mode) == expected
 
 
 def test_replaces_content_and_leaves_no_temporary_file(tmp_path: Path) -> None:

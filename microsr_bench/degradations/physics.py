@@ -19,6 +19,7 @@ from numpy.typing import NDArray
 from microsr_bench.data.cards import get_card
 from microsr_bench.degradations._physics_calibrate import calibrate, calibrate_from_benchmark
 from microsr_bench.degradations._physics_calibration import CALIBRATION_FORMAT, LRCalibration
+from microsr_bench.degradations._raw_image import check_raw_image
 from microsr_bench.errors import InvalidArgumentError
 from microsr_bench.simulate import SimulationParams, acquire_lr_from_hr, default_params, draw_stack_geometry
 
@@ -187,21 +188,7 @@ def degrade_pair(
     converter's range) is scaled back by ``max_value`` with rounding; with ``max_value`` equal to the converter
     maximum (4095 for the benchmark's 12-bit cards) that returns the digitised grey levels exactly.
     """
-    if not isinstance(hr, np.ndarray) or hr.ndim != 2 or hr.dtype not in (np.uint8, np.uint16):
-        raise InvalidArgumentError(
-            f"hr must be a 2-D uint8 or uint16 numpy array; got {type(hr).__name__} {getattr(hr, 'dtype', '')} "
-            f"shape {getattr(hr, 'shape', '')}. Pass the raw integer image of one field of view."
-        )
-    limit = int(np.iinfo(hr.dtype).max)
-    if not isinstance(max_value, (int, np.integer)) or isinstance(max_value, bool) or not 1 <= max_value <= limit:
-        raise InvalidArgumentError(
-            f"max_value must be an int in [1, {limit}] for {hr.dtype} data; got {max_value!r}. "
-            "Use the dataset card's max_value (e.g. 4095 for 12-bit data)."
-        )
-    if int(hr.max()) > max_value:
-        raise InvalidArgumentError(
-            f"hr holds values up to {int(hr.max())}, above max_value={max_value}. Pass the converter's true maximum."
-        )
+    check_raw_image(hr, max_value)
     image = torch.from_numpy(hr.astype(np.float64) / float(max_value))[None, None]
     lr = PhysicsDegradation(dataset, calibration=calibration)(image, generator=seed)[0, 0].numpy()
     return np.round(lr * max_value).astype(hr.dtype)

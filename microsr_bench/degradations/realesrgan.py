@@ -30,6 +30,7 @@ from microsr_bench.degradations import _ops
 from microsr_bench.degradations._config import SecondOrderConfig
 from microsr_bench.degradations._jpeg import jpeg_luma
 from microsr_bench.degradations._kernels import SampledKernel, sample_blur_kernel, sample_final_sinc
+from microsr_bench.degradations._raw_image import check_raw_image
 from microsr_bench.errors import InvalidArgumentError
 
 __all__ = ["DegradationParams", "SecondOrderConfig", "SecondOrderDegradation", "StageParams", "degrade_pair"]
@@ -296,22 +297,7 @@ def degrade_pair(hr: np.ndarray, max_value: int, *, seed: int, config: SecondOrd
     drawn for this image alone), and scaled back with rounding. With the default ``quantize_output`` the
     LR holds at most 256 distinct values ``round(k / 255 * max_value)``, whatever the bit depth.
     """
-    if not isinstance(hr, np.ndarray) or hr.ndim != 2 or hr.dtype not in (np.uint8, np.uint16):
-        raise InvalidArgumentError(
-            f"hr must be a 2-D uint8 or uint16 numpy array; got "
-            f"{type(hr).__name__} {getattr(hr, 'dtype', '')} shape {getattr(hr, 'shape', '')}. "
-            "Pass the raw integer image of one field of view."
-        )
-    limit = int(np.iinfo(hr.dtype).max)
-    if not isinstance(max_value, (int, np.integer)) or isinstance(max_value, bool) or not 1 <= max_value <= limit:
-        raise InvalidArgumentError(
-            f"max_value must be an int in [1, {limit}] for {hr.dtype} data; got {max_value!r}. "
-            "Use the dataset card's max_value (e.g. 4095 for 12-bit data)."
-        )
-    if int(hr.max()) > max_value:
-        raise InvalidArgumentError(
-            f"hr holds values up to {int(hr.max())}, above max_value={max_value}. Pass the converter's true maximum."
-        )
+    check_raw_image(hr, max_value)
     image = torch.from_numpy(hr.astype(np.float32) / float(max_value))[None, None]
     lr = SecondOrderDegradation(config)(image, generator=seed)[0, 0].numpy()
     return np.round(lr.astype(np.float64) * max_value).astype(hr.dtype)

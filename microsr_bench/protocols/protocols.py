@@ -29,8 +29,22 @@ Degradation = Literal["realesrgan", "physics"]
 BURST_SIZES: tuple[int, ...] = (1, 2, 4, 8, 16)
 
 
+class _OneDataset:
+    """Protocols that train and score on the same sub-dataset (all but zero-shot)."""
+
+    dataset: str
+
+    @property
+    def train_dataset(self) -> str:
+        return self.dataset
+
+    @property
+    def test_dataset(self) -> str:
+        return self.dataset
+
+
 @dataclass(frozen=True)
-class Paired:
+class Paired(_OneDataset):
     """Train on the few-shot (or full) training pairs of ``dataset``; score its test split."""
 
     dataset: str
@@ -48,14 +62,6 @@ class Paired:
     @property
     def parameters(self) -> dict[str, Any]:
         return {"shots": self.shots}
-
-    @property
-    def train_dataset(self) -> str:
-        return self.dataset
-
-    @property
-    def test_dataset(self) -> str:
-        return self.dataset
 
 
 @dataclass(frozen=True)
@@ -95,7 +101,7 @@ class ZeroShot:
 
 
 @dataclass(frozen=True)
-class BlindSynthetic:
+class BlindSynthetic(_OneDataset):
     """Train on HR training images only, LR synthesised by ``degradation``; validate and score on real LR."""
 
     dataset: str = "MITO"
@@ -123,17 +129,9 @@ class BlindSynthetic:
     def shots(self) -> int | None:
         return None
 
-    @property
-    def train_dataset(self) -> str:
-        return self.dataset
-
-    @property
-    def test_dataset(self) -> str:
-        return self.dataset
-
 
 @dataclass(frozen=True)
-class Burst:
+class Burst(_OneDataset):
     """Input ``k`` consecutive LR frames of one field; score one prediction per burst on the test split."""
 
     dataset: str
@@ -154,14 +152,6 @@ class Burst:
     @property
     def parameters(self) -> dict[str, Any]:
         return {"k": self.k, "shots": self.shots}
-
-    @property
-    def train_dataset(self) -> str:
-        return self.dataset
-
-    @property
-    def test_dataset(self) -> str:
-        return self.dataset
 
 
 Protocol = Paired | ZeroShot | BlindSynthetic | Burst
