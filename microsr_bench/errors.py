@@ -14,6 +14,7 @@ __all__ = [
     "ConfigError",
     "DataError",
     "DependencyError",
+    "DiskFullError",
     "InvalidArgumentError",
     "MicroSRError",
     "NotFoundError",
@@ -21,6 +22,7 @@ __all__ = [
     "RecordError",
     "SubmissionError",
     "UnknownNameError",
+    "WorkerError",
 ]
 
 #: How many problems a message lists before it summarises the rest as a count.
@@ -66,6 +68,19 @@ class NotFoundError(MicroSRError, FileNotFoundError):
 
 class DependencyError(MicroSRError, ImportError):
     """An optional dependency is needed for this feature and is not installed."""
+
+
+class DiskFullError(MicroSRError, OSError):
+    """The disk (or quota) ran out while writing; the message says what, where, how much space is needed and how to
+    fix it. ``errno`` stays ``ENOSPC`` (or ``EDQUOT``) so code that checks it still works."""
+
+    def __init__(self, message: str, *, errno_code: int = 28) -> None:
+        super().__init__(message)
+        self.errno = errno_code
+
+
+class WorkerError(MicroSRError, RuntimeError):
+    """A worker process died or failed; the message names the exit code or signal and the worker's last output."""
 
 
 class DataError(_ProblemsMixin, MicroSRError, ValueError):

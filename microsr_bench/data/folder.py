@@ -13,12 +13,14 @@ import numpy as np
 from filelock import FileLock
 from tqdm.auto import tqdm
 
+from microsr_bench._diskspace import disk_full_as_error
 from microsr_bench._imageio import ImageReadError, read_image
 from microsr_bench.data.cache import (
     CacheWriter,
     PreparedDataset,
     VerifyMode,
     default_cache_dir,
+    estimated_bytes,
     open_prepared,
     remove_stale_builds,
 )
@@ -162,17 +164,21 @@ def _ingest(
 ) -> PreparedDataset:
     card = get_card(index.dataset)
     splits, canonical = _split_assignment(index, card)
-    with CacheWriter(
-        target,
-        dataset=index.dataset,
-        splits=splits,
-        lr_shape=card.lr_shape,
-        hr_shape=card.hr_shape,
-        frames_per_hr=card.frames_per_hr,
-        max_value=max_value,
-        source={**source, "bit_depth": int(np.log2(max_value + 1))},
-        canonical=canonical,
-    ) as writer:
+    needed = estimated_bytes(len(index.hr), hr_shape=card.hr_shape, lr_shape=card.lr_shape, frames=card.frames_per_hr)
+    with (
+        disk_full_as_error(f"the prepared {index.dataset} data", target.parent, needed=needed),
+        CacheWriter(
+            target,
+            dataset=index.dataset,
+            splits=splits,
+            lr_shape=card.lr_shape,
+            hr_shape=card.hr_shape,
+            frames_per_hr=card.frames_per_hr,
+            max_value=max_value,
+            source={**source, "bit_depth": int(np.log2(max_value + 1))},
+            canonical=canonical,
+        ) as writer,
+    ):
         for hr_id in tqdm(sorted(index.hr), desc=f"writing {index.dataset}", disable=not progress):
             hr = read_image(index.hr[hr_id]).astype(np.uint16)
             frames = [read_image(p).astype(np.uint16) for p in index.lr[hr_id]]
