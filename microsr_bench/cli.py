@@ -192,25 +192,37 @@ def push_to_hub_cmd(
 @click.argument("name")
 @click.option("--split", type=click.Choice(list(SPLITS)), default="test", show_default=True)
 @click.option("--index", type=int, default=0, show_default=True, help="Field of view within the split.")
-@click.option("--out", type=click.Path(path_type=Path), help="PNG path (default: NAME_SPLIT_INDEX.png).")
+@click.option(
+    "--out",
+    help="Image file (.png, .jpg, .jpeg, .pdf, .svg) or a folder to write NAME_SPLIT_INDEX.png into "
+    "(default: NAME_SPLIT_INDEX.png here).",
+)
 @click.option("--source", type=click.Choice(["auto", "simulated", "folder", "hub"]), default="auto")
-@click.option("--size", type=click.Choice(["full", "small", "tiny"]), default="full", show_default=True)
+@click.option(
+    "--size",
+    type=click.Choice(["full", "small", "tiny"]),
+    default="full",
+    show_default=True,
+    help="Simulated data size; use the size you prepared (full is generated on first use, ~0.7-1 GB per dataset).",
+)
 @click.option("--cache-dir", type=click.Path(path_type=Path))
 def show_cmd(
     name: str,
     split: SplitName,
     index: int,
-    out: Path | None,
+    out: str | None,
     source: SourceName,
     size: SizeName,
     cache_dir: Path | None,
 ) -> None:
-    """Write a PNG panel of one field: LR frame, bicubic, HR, mean of the LR frames (like the paper's Fig. 1)."""
+    """Write an image panel of one field: LR frame, bicubic, HR, mean of the LR frames (like the paper's Fig. 1)."""
     from microsr_bench.data import load_benchmark
-    from microsr_bench.data.show import render_panel
+    from microsr_bench.data.show import panel_path, render_panel
 
+    get_card(name)
+    target = panel_path(out, name, split, index)  # refuse a bad --out before loading (or generating) any data
     bench = load_benchmark(name, source=source, size=size, cache_dir=cache_dir)
-    path = render_panel(bench, out or Path(f"{name}_{split}_{index}.png"), split=split, index=index)
+    path = render_panel(bench, target, split=split, index=index)
     click.echo(f"Wrote {path}")
 
 

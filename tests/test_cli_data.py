@@ -91,3 +91,54 @@ def test_show_index_out_of_range(run, tmp_path):
         ["show", "NUC", "--source", "simulated", "--size", "tiny", "--index", "9", "--cache-dir", str(tmp_path)],
     )
     assert result.exit_code == 1 and "index must be in 0..1 for the test split, got 9" in result.output
+
+
+@pytest.fixture(scope="module")
+def tiny_cache(tmp_path_factory):
+    from microsr_bench.data import load_benchmark
+
+    cache = tmp_path_factory.mktemp("show-cache")
+    load_benchmark("MITO", source="simulated", size="tiny", cache_dir=cache, progress=False)
+    return cache
+
+
+def _show(tiny_cache, out, cwd=None):
+    args = ["show", "MITO", "--source", "simulated", "--size", "tiny", "--cache-dir", str(tiny_cache), "--out", out]
+    return CliRunner().invoke(main, args)
+
+
+def test_show_into_a_folder_writes_a_named_png_there(tiny_cache, tmp_path):
+    # Issue 10: `--out somedir/` raised IsADirectoryError and left `.tmp.tmp.png` in the folder above.
+    folder = tmp_path / "figs"
+    folder.mkdir()
+    for out in (str(folder), f"{folder}/", f"{tmp_path / 'new'}/"):
+        result = _show(tiny_cache, out)
+        assert result.exit_code == 0, result.output
+        written = out.rstrip("/") + "/MITO_test_0.png"
+        assert f"Wrote {written}" in result.output
+        assert Image.open(written).format == "PNG"
+    assert sorted(p.name for p in tmp_path.rglob("*")) == ["MITO_test_0.png", "MITO_test_0.png", "figs", "new"]
+
+
+def test_show_jpg_is_a_real_jpeg(tiny_cache, tmp_path):
+    # Issue 10: `--out x.jpg` wrote PNG bytes; the file's own magic number says what it is (JPEG: FF D8 FF).
+    result = _show(tiny_cache, tmp_path / "x.jpg")
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "x.jpg").read_bytes()[:3] == b"\xff\xd8\xff" and Image.open(tmp_path / "x.jpg").format == "JPEG"
+    assert [p.name for p in tmp_path.iterdir()] == ["x.jpg"]
+
+
+@pytest.mark.parametrize("name", ["panel.gif", "panel"])
+def test_show_refuses_an_unknown_suffix_before_loading_anything(tmp_path, name):
+    empty_cache = tmp_path / "cache"
+    result = _show(empty_cache, tmp_path / name)
+    assert result.exit_code == 1
+    assert "cannot tell the image type" in result.output and ".png, .jpg, .jpeg, .pdf, .svg" in result.output
+    assert not empty_cache.exists()  # refused before any data was generated
+
+
+def test_show_on_a_full_disk_leaves_no_temporary_file(tiny_cache, small_tmpfs):
+    (small_tmpfs / "filler").write_bytes(b"\0" * (1024 * 1024 - 64 * 1024))  # leave ~64 kB: the panel needs more
+    result = _show(tiny_cache, small_tmpfs / "panel.png")
+    assert result.exit_code == 1 and "the disk is full" in result.output and "choose another --out" in result.output
+    assert [p.name for p in small_tmpfs.iterdir()] == ["filler"]

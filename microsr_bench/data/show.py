@@ -2,14 +2,45 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
 
+from microsr_bench._diskspace import disk_full_as_error
 from microsr_bench.data.cards import SPLITS, SplitName
 from microsr_bench.data.load import BenchmarkDict
 from microsr_bench.errors import InvalidArgumentError
+
+#: File types the panel can be written as (matplotlib writers; JPEG through Pillow), by suffix.
+PANEL_FORMATS = {".png": "png", ".jpg": "jpeg", ".jpeg": "jpeg", ".pdf": "pdf", ".svg": "svg"}
+
+
+def panel_path(out: str | Path | None, name: str, split: str, index: int) -> Path:
+    """Where ``show`` writes: ``out`` itself, or ``NAME_SPLIT_INDEX.png`` inside ``out`` when it is a folder.
+
+    ``out`` is a folder when it exists as one or ends with a path separator (then it is created). Anything
+    else must end in a supported suffix; checked here, before any data is loaded or generated.
+    """
+    default = f"{name}_{split}_{index}.png"
+    if out is None:
+        return Path(default)
+    text = str(out)
+    path = Path(text).expanduser()
+    if path.is_dir() or text.endswith(("/", os.sep)):
+        return path / default
+    if path.suffix.lower() not in PANEL_FORMATS:
+        raise InvalidArgumentError(
+            f"--out {text!r}: cannot tell the image type from the suffix {path.suffix or '(none)'!r}; expected a "
+            f"file ending in {', '.join(PANEL_FORMATS)}, or a folder (existing, or ending with '/') to write "
+            f"{default} into."
+        )
+    if path.parent.exists() and not path.parent.is_dir():
+        raise InvalidArgumentError(f"--out {text!r}: {path.parent} is a file, not a folder; choose another path.")
+    return path
 
 
 def _display_range(image: np.ndarray) -> tuple[float, float]:
@@ -56,18 +87,23 @@ def _zoom_window(hr: np.ndarray, fraction: int = 4) -> tuple[float, float]:
     return corner
 
 
-def render_panel(bench: BenchmarkDict, out: Path, *, split: SplitName = "test", index: int = 0) -> Path:
-    """Write the panel PNG for one field of view and return its path."""
+def render_panel(bench: BenchmarkDict, out: str | Path, *, split: SplitName = "test", index: int = 0) -> Path:
+    """Write the panel image of one field of view and return its path.
+
+    ``out`` is a file ending in one of :data:`PANEL_FORMATS`, or a folder to write ``NAME_SPLIT_INDEX.png``
+    into (see :func:`panel_path`). The file appears complete or not at all.
+    """
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    name = bench.benchmark.datasets[0] if len(bench.benchmark.datasets) == 1 else "+".join(bench.benchmark.datasets)
+    out = panel_path(out, name, split, index)
     images = field_images(bench, split, index)
     hr_id = str(images.pop("hr_id"))
     top, left = _zoom_window(images["HR"])
     info = bench.benchmark
-    name = info.datasets[0] if len(info.datasets) == 1 else "+".join(info.datasets)
     fig, axes = plt.subplots(2, 4, figsize=(16, 8.8), dpi=100, layout="constrained")
     for col, (title, image) in enumerate(images.items()):
         low, high = _display_range(image)
@@ -85,9 +121,26 @@ def render_panel(bench: BenchmarkDict, out: Path, *, split: SplitName = "test", 
         f"{name} {split} field {hr_id} - {kind}; each image scaled to its 0.1-99.9 percentiles for display",
         fontsize=11,
     )
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.tmp.png")
-    fig.savefig(tmp)
-    plt.close(fig)
-    tmp.replace(out)
+    _save_atomically(fig, out)
     return out
+
+
+def _save_atomically(fig: Any, out: Path) -> None:
+    """Save under a temporary name in the same folder, then rename: an error or a kill leaves no partial file."""
+    import matplotlib.pyplot as plt
+
+    fmt = PANEL_FORMATS.get(out.suffix.lower())
+    if fmt is None:
+        raise InvalidArgumentError(
+            f"{out}: unsupported image type; expected a file ending in {', '.join(PANEL_FORMATS)}."
+        )
+    tmp = out.with_name(f".{out.stem}.tmp-{os.getpid()}{out.suffix}")
+    try:
+        with disk_full_as_error(f"the panel image {out.name}", out.parent, hint="or choose another --out"):
+            out.parent.mkdir(parents=True, exist_ok=True)
+            fig.savefig(tmp, format=fmt)
+            tmp.replace(out)
+    finally:
+        plt.close(fig)
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
