@@ -22,15 +22,25 @@ import tempfile
 import warnings
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import datasets
 import numpy as np
 from filelock import FileLock
 from tqdm.auto import tqdm
 
+from microsr_bench._diskspace import disk_full_as_error
 from microsr_bench._imageio import decode_image_bytes
-from microsr_bench.data.cache import CacheWriter, PreparedDataset, VerifyMode, open_prepared, remove_stale_builds
-from microsr_bench.data.cards import SPLITS, get_card
+from microsr_bench._notices import announce
+from microsr_bench.data.cache import (
+    CacheWriter,
+    PreparedDataset,
+    VerifyMode,
+    estimated_bytes,
+    open_prepared,
+    remove_stale_builds,
+)
+from microsr_bench.data.cards import SPLITS, SplitName, get_card
 from microsr_bench.data.hub_card import render_dataset_card
 from microsr_bench.data.manifest import Manifest
 from microsr_bench.errors import CacheError, DataError, InvalidArgumentError
@@ -130,11 +140,39 @@ def _ingest_hub(repo: str, revision: str, name: str, target: Path, cache_root: P
     published = _read_manifest(repo, revision, name)
     hf_cache = str(cache_root / "hf-datasets")
     kwargs = {"revision": None if Path(repo).is_dir() else revision, "cache_dir": hf_cache}
+    splits = {s: published.hr_ids(s) for s in SPLITS}
+    n_fields = sum(len(ids) for ids in splits.values())
+    nbytes = estimated_bytes(
+        n_fields, hr_shape=published.hr_shape, lr_shape=published.lr_shape, frames=published.frames_per_hr
+    )
+    # The download lands in hf-datasets/ and the checked copy beside it: about twice the data. Its duration
+    # depends on the network, so only the progress bars can tell it.
+    announce(
+        f"Downloading {name} from {repo} at {revision[:12]} ({n_fields} fields x {published.frames_per_hr} frames) "
+        "and storing a checked copy",
+        cache_root.absolute(),
+        nbytes=2 * nbytes,
+        seconds=None,
+        stacklevel=4,
+    )
+    with disk_full_as_error(f"the {name} data from {repo}", cache_root, needed=2 * nbytes):
+        return _download_and_store(repo, revision, name, kwargs, published, splits, target, progress)
+
+
+def _download_and_store(
+    repo: str,
+    revision: str,
+    name: str,
+    kwargs: dict[str, Any],
+    published: Manifest,
+    splits: dict[SplitName, list[str]],
+    target: Path,
+    progress: bool,
+) -> PreparedDataset:
     with _progress_bars(progress):
         pairs = datasets.load_dataset(repo, name=name, **kwargs)
         hr = datasets.load_dataset(repo, name=f"{name}_hr", **kwargs)
     source = {"kind": "hub", "repo": repo, "revision": revision}
-    splits = {s: published.hr_ids(s) for s in SPLITS}
     with CacheWriter(
         target,
         dataset=name,

@@ -102,3 +102,13 @@ def test_push_to_hub_uploads_the_layout(hub_dir, monkeypatch):
     assert seen["create"] == ("me/microsr", {"repo_type": "dataset", "private": True, "exist_ok": True})
     assert seen["upload"][1]["repo_type"] == "dataset"
     assert "manifests/MITO.json" in seen["files"]
+
+
+def test_download_is_announced_with_its_size(hub_dir, cache_dir):
+    # 3 fields of 100 frames at 256x256 (2 bytes/pixel) and one 512x512 HR each: 3 * (13,107,200 + 524,288) B
+    # = 40.9 MB of pixels plus headers; twice that for the download and the checked copy: about 82 MB.
+    from microsr_bench._notices import DataGenerationNotice
+
+    out, _, _ = hub_dir
+    with pytest.warns(DataGenerationNotice, match=r"Downloading MITO from .* \(3 fields x 100 frames.*about 82\.\d MB"):
+        load_benchmark("MITO", source="hub", hub_repo=str(out), cache_dir=cache_dir / "dst", progress=False)

@@ -101,3 +101,13 @@ def test_workers_give_the_same_data_as_one_process(tmp_path):
             "NUC", get_profile("tiny"), tmp_path / str(workers) / "NUC", workers=workers, progress=False
         )
         assert built.manifest.fingerprint() == frozen
+
+
+def test_generation_is_announced_with_size_and_time(tmp_path):
+    # tiny: 8 fields of 4 frames at 96x96 and one 192x192 HR each = 8 * (4 * 18,432 + 73,728) B = 1.18 MB of
+    # pixels, plus 1 kB per image (5 per field) of headers: about 1.2 MB.
+    from microsr_bench._notices import DataGenerationNotice
+
+    expected = r"Generating the simulated MITO data \(size tiny\), 8 fields x 4 frames.*about 1\.2 MB.*about \d+ s"
+    with pytest.warns(DataGenerationNotice, match=expected):
+        build_simulated("MITO", get_profile("tiny"), tmp_path / "MITO", workers=1, progress=False)
