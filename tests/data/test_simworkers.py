@@ -111,3 +111,13 @@ def test_generation_is_announced_with_size_and_time(tmp_path):
     expected = r"Generating the simulated MITO data \(size tiny\), 8 fields x 4 frames.*about 1\.2 MB.*about \d+ s"
     with pytest.warns(DataGenerationNotice, match=expected):
         build_simulated("MITO", get_profile("tiny"), tmp_path / "MITO", workers=1, progress=False)
+
+
+def test_generation_on_a_full_disk_says_so_and_leaves_nothing(small_tmpfs):
+    # tiny MITO needs about 1.2 MB (see the announcement test); the RAM disk holds 1 MiB.
+    from microsr_bench.errors import DiskFullError
+
+    target = small_tmpfs / "simulated" / "MITO"
+    with pytest.raises(DiskFullError, match=r"simulated MITO data \(size tiny\).*disk is full.*about 1\.2 MB.*Free"):
+        build_simulated("MITO", get_profile("tiny"), target, workers=1, progress=False)
+    assert list((small_tmpfs / "simulated").iterdir()) == []
