@@ -22,7 +22,7 @@ from microsr_bench.data import canonical as _library
 from microsr_bench.data.cards import DATASET_NAMES
 from microsr_bench.errors import SubmissionError
 
-__all__ = ["CANONICAL_REAL_FILE", "canonical_fingerprint", "real_fingerprints"]
+__all__ = ["CANONICAL_REAL_FILE", "canonical_fingerprint", "real_fingerprints", "simulated_fingerprints"]
 
 CANONICAL_REAL_FILE = "canonical_real.json"
 _FINGERPRINT = re.compile(r"^sha256:[0-9a-f]{64}$")
@@ -52,7 +52,25 @@ def real_fingerprints(root: Path) -> dict[str, str]:
         raise SubmissionError(
             f"{path}: keys must be {', '.join(DATASET_NAMES)} and values 'sha256:<64 hex>'; fix these", problems
         )
+    simulated = simulated_fingerprints()
+    mixed = [
+        f"{name!r}: {value} is the canonical simulated test fingerprint of {simulated[value]}"
+        for name, value in fingerprints.items()
+        if value in simulated
+    ]
+    if mixed:
+        raise SubmissionError(
+            f"{path}: lists simulated test fingerprints as real ones; simulated and real results never mix: put only "
+            "the fingerprints `microsr-bench prepare` prints for the published real data",
+            mixed,
+        )
     return dict(fingerprints)
+
+
+def simulated_fingerprints() -> dict[str, str]:
+    """The frozen simulated test fingerprints, each mapped to its sub-dataset's name."""
+    found = {name: _library.canonical_test_fingerprint("simulated", name) for name in DATASET_NAMES}
+    return {value: name for name, value in found.items() if value is not None}
 
 
 def canonical_fingerprint(board: Board, dataset: str, *, root: Path) -> str | None:

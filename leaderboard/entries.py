@@ -9,6 +9,7 @@ licence, contact, and whether the maintainers verified the numbers. Entries live
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import MISSING, asdict, dataclass, fields
@@ -18,7 +19,7 @@ from typing import Any, Literal, get_args
 
 from microsr_bench._imageio import atomic_write_text
 from microsr_bench.errors import SubmissionError
-from microsr_bench.protocols.protocols import PROTOCOL_NAMES, protocol_id
+from microsr_bench.protocols.protocols import PROTOCOL_NAMES
 
 __all__ = [
     "BOARDS",
@@ -101,11 +102,15 @@ class SubmissionMetadata:
             if key == "extra_data":
                 ok = isinstance(value, bool)
             elif key == "seconds_per_image":
-                ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+                ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+                ok = ok and value >= 0
             else:
                 ok = isinstance(value, str)
             if not ok:
-                problems.append(f"{where}: {key!r} has the wrong type ({type(value).__name__}: {value!r})")
+                problems.append(
+                    f"{where}: {key!r} has the wrong type or value ({type(value).__name__}: {value!r}); expected "
+                    + ("a finite number of seconds >= 0" if key == "seconds_per_image" else "see docs/leaderboard.md")
+                )
         if problems:
             raise SubmissionError(
                 f"{where}: submission metadata is incomplete or invalid; give every required key (command-line "
@@ -128,8 +133,17 @@ class Verification:
     date: str = ""
     note: str | None = None
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"by": self.by, "how": self.how, "date": self.date or date.today().isoformat(), "note": self.note}
+    def to_dict(self, record: Mapping[str, Any]) -> dict[str, Any]:
+        """The entry's verification block for ``record``, the record the verifier scored themselves."""
+        from leaderboard.verifiers import scored_digest
+
+        return {
+            "by": self.by,
+            "how": self.how,
+            "date": self.date or date.today().isoformat(),
+            "note": self.note,
+            "scored_sha256": scored_digest(record),
+        }
 
 
 def board_of(record: Mapping[str, Any]) -> Board:
@@ -160,7 +174,7 @@ def entry_from_record(
         "entry_type": ENTRY_TYPE,
         "board": board_of(record),
         "status": "verified" if verified is not None else "self-reported",
-        "verification": verified.to_dict() if verified is not None else None,
+        "verification": verified.to_dict(record) if verified is not None else None,
         "submitted": (submitted or date.today()).isoformat(),
         "submission": submission,
         "record": json.loads(json.dumps(record)),
@@ -206,11 +220,15 @@ def table_key(entry: Mapping[str, Any]) -> tuple[str, str, str]:
 
     The protocol id adds the parameters that change what is measured (``burst(k=4)``,
     ``zero_shot(source=MITO)``), so results under different settings never share a table or a duplicate key.
+    The id is computed from the parameters, never read from the record's free ``id``, so a stored id cannot
+    file an entry under another protocol or dodge the duplicate rule.
     """
+    from leaderboard.checks import computed_protocol_id
+
     record = entry["record"]
     name = record["protocol"]["name"]
     return (
-        protocol_id(name, record["protocol"]["parameters"]),
+        computed_protocol_id(name, record["protocol"]["parameters"]),
         record["dataset"]["name"],
         shots_label(name, record["shots"]),
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 
 from leaderboard.entries import BOARDS
@@ -17,7 +18,7 @@ from leaderboard.tables import (
     table_order,
 )
 
-__all__ = ["BOARD_TEXT", "EMPTY_TEXT", "UNPUBLISHED_TEXT", "render_readme"]
+__all__ = ["BOARD_TEXT", "EMPTY_TEXT", "UNPUBLISHED_TEXT", "escape_markdown", "render_readme"]
 
 BOARD_TEXT: dict[str, str] = {
     "simulated": "Scored on the embedded simulated data (`source='simulated'`, the frozen full-size test "
@@ -45,8 +46,11 @@ plots: [`site/index.html`](site/index.html) (one file, works offline). How to su
 and the rules: [`docs/leaderboard.md`](../docs/leaderboard.md).
 
 Each table ranks one protocol on one sub-dataset with one training-set size, by {ranking} (the paper's
-recipe: both images quantised to 8 bits); the arrow in a header says which way is better. Values are
-mean ± half the width of the 95 % bootstrap interval over high-resolution images.
+recipe: both images quantised to 8 bits); the arrow in a header says which way is better.
+
+**± on this board** is half the width of the 95 % bootstrap interval over high-resolution images, (high − low) / 2
+(about 1.96 standard errors), not the standard error that `microsr-bench score`, `evaluate` and `reproduce` print
+after ±. The interval's exact bounds are in each entry's JSON and in the page's tooltips.
 
 Marks: ✔ verified (scored by the maintainers from submitted predictions or code; otherwise self-reported) ·
 ≈ the 95 % interval of the ranking metric overlaps the leader's (a tie with the leader) · † trained with data
@@ -54,8 +58,20 @@ beyond the benchmark's training and validation splits (pre-trained weights inclu
 """
 
 
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+#: Markdown's active characters, escaped with a backslash so entry text renders as typed: no link (``[``), code,
+#: emphasis (``_`` only where it is not inside a word, e.g. ``synthetic_frames`` stays) or table cell break (``|``);
+#: ``&``, ``<``, ``>`` become entities, so no HTML or comment can start. Validation already refuses control
+#: characters; any that came anyway become spaces, so no text can start a new line, row or heading.
+_MARKDOWN = re.compile(r"([\\`*\[\]|~]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9]))")
+_ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def escape_markdown(text: str) -> str:
+    """``text`` as literal Markdown inline text: one line, no markup, no HTML."""
+    text = _CONTROL.sub(" ", text)
+    text = "".join(_ENTITIES.get(c, c) for c in text)
+    return _MARKDOWN.sub(r"\\\1", text)
 
 
 def _table(rows: Sequence[Row]) -> list[str]:
@@ -67,12 +83,13 @@ def _table(rows: Sequence[Row]) -> list[str]:
     for ranked in rank_rows(rows, RANKING_METRIC):
         row = ranked.row
         marks = (" ✔" if row.verified else "") + (" †" if row.extra_data else "")
-        cells = [f"{ranked.rank}{' ≈' if ranked.tie else ''}", f"{row.method} ({row.version}){marks}"]
-        cells += [row.setting] if with_setting else []
+        text = [f"{row.method} ({row.version})", *([row.setting] if with_setting else [])]
+        cells = [f"{ranked.rank}{' ≈' if ranked.tie else ''}", *map(escape_markdown, text)]
+        cells[1] += marks
         cells += [format_value(row.values.get(key), decimals(key)) for key in columns]
         runtime = "–" if row.seconds_per_image is None else f"{row.seconds_per_image:.3g}"
-        cells += [runtime, f"[json]({row.link})"]
-        lines.append("| " + " | ".join(_cell(c) for c in cells) + " |")
+        cells += [runtime, f"[json]({row.link})"]  # a validated file name: letters, digits, _ . + -
+        lines.append("| " + " | ".join(cells) + " |")
     return lines
 
 
@@ -90,6 +107,7 @@ def render_readme(rows: Sequence[Row], *, empty_text: Mapping[str, str] = EMPTY_
             continue
         for protocol, dataset, shots in table_order((r.protocol, r.dataset, r.shots) for r in mine):
             group = [r for r in mine if (r.protocol, r.dataset, r.shots) == (protocol, dataset, shots)]
-            lines += [f"### {protocol} · {dataset} · {shots_title(protocol, shots)}", ""]
+            title = " · ".join(escape_markdown(t) for t in (protocol, dataset, shots_title(protocol, shots)))
+            lines += [f"### {title}", ""]
             lines += [*_table(group), ""]
     return "\n".join(lines).rstrip("\n") + "\n"

@@ -156,6 +156,13 @@ def submit(
         return SubmitResult(tuple(entries), paths)
     if hub is not None:
         return SubmitResult(tuple(entries), paths, pr_url=open_hub_pr(entries, hub, api=api))
+    taken = [p for p in paths if (root / p).exists()]
+    if taken:  # an unreadable or misplaced file there escapes the duplicate rule; never overwrite it silently
+        raise SubmissionError(
+            "submission rejected; nothing was written: these entry files already exist (give the method a new "
+            "version, or remove the old file in the same pull request)",
+            [str(root / p) for p in taken],
+        )
     written = []
     for path, entry in zip(paths, entries, strict=True):
         target = root / path

@@ -15,7 +15,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from leaderboard.canonical import canonical_fingerprint
+from leaderboard.canonical import canonical_fingerprint, real_fingerprints, simulated_fingerprints
+from leaderboard.checks import number_problems, protocol_problems, text_problems
 from leaderboard.entries import (
     BOARD_OF_SOURCE,
     BOARDS,
@@ -25,7 +26,9 @@ from leaderboard.entries import (
     entry_key,
     load_entries,
 )
+from leaderboard.verifiers import verification_problems, verifiers
 from microsr_bench._registry import did_you_mean
+from microsr_bench._version import __version__
 from microsr_bench.errors import RecordError, SubmissionError
 
 __all__ = ["PRIMARY_METRICS", "RULES", "ValidationReport", "check_entries", "entry_problems", "validate_entries"]
@@ -42,10 +45,20 @@ RULES: dict[str, str] = {
     "canonical": "the record was scored on the test split of the full, canonical data (no small/tiny or "
     "non-canonical data)",
     "fingerprint": "the record's test fingerprint equals the board's canonical one for that sub-dataset",
-    "protocol": "the protocol is one the leaderboard ranks: " + ", ".join(PROTOCOLS),
+    "text": "no text in the entry holds a control character (newline, carriage return, tab, ...); free-text "
+    "fields have a pattern and a length limit",
+    "protocol": "the protocol is one the leaderboard ranks ("
+    + ", ".join(PROTOCOLS)
+    + "), its parameters are the protocol's own, and the stored id equals the id they give",
     "metrics": "every metric is registered and within its range, intervals contain the mean, and the primary "
     "metrics (" + ", ".join("/".join(m) for m in PRIMARY_METRICS) + ") have a mean",
-    "library_version": "the record states the microsr-bench version that scored it (a PEP 440 version)",
+    "numbers": "every number is finite and possible: metric means, intervals and standard errors within the "
+    "metric's range (PSNR within the scorer's cap), counts equal to the canonical test split's, training pairs "
+    "within the declared shots, max_value equal to the dataset card's, runtimes in [0, 3600] s",
+    "library_version": "the record states the microsr-bench version that scored it (a PEP 440 version, not newer "
+    "than the installed one)",
+    "verified": "a verified entry names a verifier listed in verifiers.json and carries the digest of exactly "
+    "its numbers, as the maintainers' tool wrote it",
     "duplicate": "at most one entry per (method, version, protocol, dataset, shots) on a board",
     "filename": "the file is named <method>--<version>--<protocol>--<dataset>--<shots>.json",
 }
@@ -122,6 +135,12 @@ def _data_problems(entry: Mapping[str, Any], where: str, root: Path) -> list[str
             f"{where}: [fingerprint] no canonical {board} test fingerprint is known for {data['name']} "
             f"({where_from} has none); {board} entries for it cannot be accepted until it is published"
         )
+    elif board == "real" and data["fingerprint"] in simulated_fingerprints():
+        problems.append(
+            f"{where}: [fingerprint] test fingerprint {data['fingerprint']} is the canonical simulated one of "
+            f"{simulated_fingerprints()[data['fingerprint']]}, but the record says source {data['source']!r}: "
+            "simulated results go on the simulated board (source 'simulated'), never on the real one"
+        )
     elif data["fingerprint"] != wanted:
         problems.append(
             f"{where}: [fingerprint] test fingerprint {data['fingerprint']} is not the canonical {wanted} of "
@@ -131,11 +150,59 @@ def _data_problems(entry: Mapping[str, Any], where: str, root: Path) -> list[str
     return problems
 
 
+def _release(version: str) -> tuple[int, ...]:
+    """The release numbers of a PEP 440 version, trailing zeros dropped (``0.1.0rc1`` -> ``(0, 1)``)."""
+    match = re.match(r"[0-9]+(\.[0-9]+)*", version)
+    numbers = [int(n) for n in match.group(0).split(".")] if match else []
+    while numbers and numbers[-1] == 0:
+        numbers.pop()
+    return tuple(numbers)
+
+
+def _version_problems(record: Mapping[str, Any], where: str) -> list[str]:
+    version = record["library_version"]
+    if not _VERSION.match(version) or version.startswith("0+") or version.startswith("0.0.0"):
+        return [
+            f"{where}: [library_version] library_version {version!r} is not a released microsr-bench version "
+            "(PEP 440, e.g. '0.1.0'); score with an installed release"
+        ]
+    if _release(version) > _release(__version__):
+        return [
+            f"{where}: [library_version] library_version {version!r} is newer than the installed microsr-bench "
+            f"{__version__}; no such release exists here: upgrade microsr-bench to validate, or score with a release"
+        ]
+    return []
+
+
+def _protocol_name_problems(record: Mapping[str, Any], where: str) -> list[str]:
+    protocol = record["protocol"]["name"]
+    if protocol == "unspecified":
+        return [
+            f"{where}: [protocol] the record does not say which protocol produced it; score again with "
+            f"`microsr-bench score --protocol NAME` (one of {', '.join(PROTOCOLS)}) or use `microsr-bench evaluate`"
+        ]
+    if protocol not in PROTOCOLS:
+        return [
+            f"{where}: [protocol] unknown protocol {protocol!r}; the boards rank {', '.join(PROTOCOLS)}."
+            + did_you_mean(protocol, list(PROTOCOLS))
+        ]
+    return protocol_problems(record, where)
+
+
 def entry_problems(
-    entry: Mapping[str, Any], *, root: Path, where: str = "entry", folder: str | None = None, name: str | None = None
+    entry: Mapping[str, Any],
+    *,
+    root: Path,
+    where: str = "entry",
+    folder: str | None = None,
+    name: str | None = None,
+    allowed: tuple[str, ...] | None = None,
 ) -> list[str]:
-    """Every rule except ``duplicate`` (which needs the other entries); ``folder``/``name`` are where it lies."""
-    problems = _schema_problems(entry, where)
+    """Every rule except ``duplicate`` (which needs the other entries); ``folder``/``name`` are where it lies.
+
+    ``allowed`` is the verifiers' allow-list (read from ``<root>/verifiers.json`` when None).
+    """
+    problems = text_problems(entry, where) + _schema_problems(entry, where)
     if problems:
         return problems  # the other rules read fields the schema guarantees
     record = entry["record"]
@@ -145,28 +212,17 @@ def entry_problems(
             f"{where}: [board] the entry is for the {entry['board']!r} board but sits in entries/{folder}/; move "
             f"it to entries/{entry['board']}/"
         )
-    protocol = record["protocol"]["name"]
-    if protocol == "unspecified":
-        problems.append(
-            f"{where}: [protocol] the record does not say which protocol produced it; score again with "
-            f"`microsr-bench score --protocol NAME` (one of {', '.join(PROTOCOLS)}) or use `microsr-bench evaluate`"
-        )
-    elif protocol not in PROTOCOLS:
-        problems.append(
-            f"{where}: [protocol] unknown protocol {protocol!r}; the boards rank {', '.join(PROTOCOLS)}."
-            + did_you_mean(protocol, list(PROTOCOLS))
-        )
-    problems += _metric_problems(record, where)
-    version = record["library_version"]
-    if not _VERSION.match(version) or version.startswith("0+") or version.startswith("0.0.0"):
-        problems.append(
-            f"{where}: [library_version] library_version {version!r} is not a released microsr-bench version "
-            "(PEP 440, e.g. '0.1.0'); score with an installed release"
-        )
-    if name is not None and name != entry_filename(entry):
-        problems.append(
-            f"{where}: [filename] expected the file name {entry_filename(entry)!r}, got {name!r}; rename it"
-        )
+    problems += _protocol_name_problems(record, where)
+    numbers = number_problems(entry, where)
+    problems += numbers
+    if not numbers:  # the registry's checks would only repeat a NaN
+        problems += _metric_problems(record, where)
+    problems += _version_problems(record, where)
+    # the file name follows from the protocol id, which means nothing while the protocol is wrong
+    if name is not None and not any("[protocol]" in p for p in problems) and name != entry_filename(entry):
+        wanted = entry_filename(entry)
+        problems.append(f"{where}: [filename] expected the file name {wanted!r}, got {name!r}; rename it")
+    problems += verification_problems(entry, where, verifiers(root) if allowed is None else allowed)
     return problems
 
 
@@ -219,6 +275,21 @@ def _stray_files(root: Path) -> list[str]:
     ]
 
 
+def _registries(root: Path) -> tuple[tuple[str, ...], list[str]]:
+    """The verifiers' allow-list, and problems of the maintained registry files (one line each, naming the file)."""
+    allowed: tuple[str, ...] = ()
+    problems = []
+    for rule, read in (("verified", verifiers), ("fingerprint", real_fingerprints)):
+        try:
+            value = read(root)
+        except SubmissionError as exc:
+            problems.append(f"[{rule}] {str(exc).splitlines()[0]} {'; '.join(exc.problems)}")
+            continue
+        if rule == "verified":
+            allowed = value  # type: ignore[assignment]
+    return allowed, problems
+
+
 def validate_entries(root: Path, *, extra: Iterable[tuple[str, Mapping[str, Any]]] = ()) -> ValidationReport:
     """Check every entry under ``<root>/entries/`` (plus ``extra`` (where, entry) pairs not yet written)."""
     if not (root / "entries").is_dir():
@@ -227,6 +298,9 @@ def validate_entries(root: Path, *, extra: Iterable[tuple[str, Mapping[str, Any]
             "pass the `leaderboard` folder of a clone of the repository"
         )
     problems = _stray_files(root)
+    allowed, registry_problems = _registries(root)
+    if registry_problems:  # every real entry's fingerprint rule would raise on the same broken file
+        return ValidationReport(root, dict.fromkeys(BOARDS, 0), tuple(problems + registry_problems))
     valid: list[tuple[str, Mapping[str, Any]]] = []
     counts: dict[str, int] = dict.fromkeys(BOARDS, 0)
     for item in load_entries(root):
@@ -235,12 +309,14 @@ def validate_entries(root: Path, *, extra: Iterable[tuple[str, Mapping[str, Any]
         if item.data is None:
             problems.append(f"{where}: [schema] {item.error}; fix the JSON")
             continue
-        found = entry_problems(item.data, root=root, where=where, folder=item.folder, name=item.path.name)
+        found = entry_problems(
+            item.data, root=root, where=where, folder=item.folder, name=item.path.name, allowed=allowed
+        )
         problems += found
         if not any("[schema]" in p for p in found):
             valid.append((where, item.data))
     for where, entry in extra:
-        found = entry_problems(entry, root=root, where=where)
+        found = entry_problems(entry, root=root, where=where, allowed=allowed)
         problems += found
         if not any("[schema]" in p for p in found):
             valid.append((where, entry))

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import json
+import math
 from datetime import date
 from pathlib import Path
 from typing import Any, Literal
@@ -71,6 +72,16 @@ def build_cmd(root: Path | None, check: bool, quiet: bool) -> None:
         click.echo(f"{result.root}: nothing changed.")
 
 
+def _seconds(value: float | None) -> float | None:
+    """Refuse at the command line what validation would refuse later: NaN, infinities, negative or > 1 h."""
+    if value is not None and not (math.isfinite(value) and 0 <= value <= 3600):
+        raise click.BadParameter(
+            f"expected a finite number of seconds per test image in [0, 3600], got {value!r}; give the measured "
+            "time, or leave the option out to use the record's"
+        )
+    return value
+
+
 def _metadata(metadata_file: Path | None, given: dict[str, Any]) -> dict[str, Any]:
     """The metadata file's keys, overridden by the options given on the command line."""
     from leaderboard.entries import read_entry
@@ -107,15 +118,22 @@ def _report(done: Any, dry_run: bool, as_json: bool) -> None:
 @click.option("--weights-url", help="Link to the weights.")
 @click.option("--paper-url", help="Link to a paper or report.")
 @click.option("--contact", help="How to reach the authors (shown publicly).")
-@click.option("--seconds-per-image", type=float, help="Runtime per test image (default: the record's).")
+@click.option(
+    "--seconds-per-image",
+    type=float,
+    callback=lambda ctx, param, value: _seconds(value),
+    help="Runtime per test image, finite, 0 to 3600 (default: the record's).",
+)
 @click.option(
     "--metadata",
     "metadata_file",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="JSON file with the metadata keys; options given on the command line override it.",
 )
-@click.option("--verified", is_flag=True, help="Maintainers only: you scored these numbers yourself.")
-@click.option("--verified-by", help="Who verified (with --verified).")
+@click.option(
+    "--verified", is_flag=True, help="Maintainers only: you scored these numbers yourself (see `leaderboard verify`)."
+)
+@click.option("--verified-by", help="Who verified (with --verified); must be listed in verifiers.json.")
 @click.option("--verified-how", type=click.Choice(["predictions", "code"]), default="predictions", show_default=True)
 @click.option(
     "--board", type=click.Choice(["simulated", "real"]), help="Board you submit to; checked against the data."
@@ -176,3 +194,37 @@ def submit_cmd(
         result, _metadata(metadata_file, given), root=root, verified=verification, board=board, hub=hub, dry_run=dry_run
     )
     _report(done, dry_run, as_json)
+
+
+@leaderboard.command("verify")
+@click.argument("entries", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--rescored",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="The result set you produced yourself (score of the submitted predictions, or evaluate/reproduce).",
+)
+@click.option("--by", "by", required=True, help="Your name as listed in verifiers.json.")
+@click.option("--how", type=click.Choice(["predictions", "code"]), default="predictions", show_default=True)
+@click.option("--note", help="One line on how it was verified.")
+@_ROOT
+def verify_cmd(
+    entries: tuple[Path, ...],
+    rescored: Path,
+    by: str,
+    how: Literal["predictions", "code"],
+    note: str | None,
+    root: Path | None,
+) -> None:
+    """Maintainers: mark ENTRIES verified after your own re-scoring (--rescored) reproduced their numbers.
+
+    Each entry's scored numbers must equal those of the re-scored record of the same method, protocol, dataset
+    and shots; nothing is written unless all pass.
+    """
+    from leaderboard.verify import verify_entries
+
+    written = verify_entries(list(entries), rescored, by=by, how=how, note=note, root=root)
+    click.echo(f"Verified {len(written)} entries:")
+    for path in written:
+        click.echo(f"  {path}")
+    click.echo("Next: `microsr-bench leaderboard build`, then commit.")

@@ -171,12 +171,22 @@
   }
 
   function niceTicks(lo, hi, count) {
+    // Terminates for any input: the step is computed once and the loop counts ticks, never adds until it passes
+    // hi (a step below the spacing of doubles near 1e20 would never move t). Non-finite input gives no ticks.
+    if (!Number.isFinite(lo) || !Number.isFinite(hi) || !(count >= 1 && count <= 100)) return [];
+    if (lo > hi) [lo, hi] = [hi, lo];
     const span = hi - lo || Math.abs(hi) || 1;
     const step0 = span / count;
     const mag = Math.pow(10, Math.floor(Math.log10(step0)));
     const step = [1, 2, 2.5, 5, 10].map((m) => m * mag).find((s) => s >= step0);
+    const first = Math.ceil(lo / step) * step;
+    if (!(step > 0) || !Number.isFinite(step) || !Number.isFinite(first)) return [lo, hi];
     const ticks = [];
-    for (let t = Math.ceil(lo / step) * step; t <= hi + step * 1e-9; t += step) ticks.push(Number(t.toFixed(10)));
+    for (let i = 0; i <= 2 * count + 2; i++) {
+      const t = Number((first + i * step).toPrecision(12));
+      if (t > hi + step * 1e-9) break;
+      if (ticks.length === 0 || t !== ticks[ticks.length - 1]) ticks.push(t);
+    }
     return ticks;
   }
 

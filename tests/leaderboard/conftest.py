@@ -7,6 +7,7 @@ entries are the same shape as what ``microsr-bench score`` writes, never hand-ty
 from __future__ import annotations
 
 import hashlib
+import json
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -16,6 +17,7 @@ import pytest
 from leaderboard.entries import SubmissionMetadata, Verification, dump_entry, entry_from_record, entry_relpath
 from microsr_bench._version import __version__
 from microsr_bench.data import canonical as library_canonical
+from microsr_bench.data.cards import get_card
 from microsr_bench.scoring.record import validate_record
 
 
@@ -23,12 +25,14 @@ def fake_fingerprint(tag: str) -> str:
     return "sha256:" + hashlib.sha256(tag.encode()).hexdigest()
 
 
+#: The one name the fixture root's verifiers.json allows to verify entries.
+VERIFIER = "maintainer"
 #: Stand-ins for the frozen simulated manifests (the lead ships the real ones; tests must not depend on them).
 SIMULATED = {name: fake_fingerprint(f"simulated-{name}") for name in ("MITO", "MPM", "MEM", "NUC")}
 REAL = {name: fake_fingerprint(f"real-{name}") for name in ("MITO", "MPM", "MEM", "NUC")}
 
 
-def _summary(mean: float, half: float, n_images: int = 300, n_groups: int = 3) -> dict[str, Any]:
+def _summary(mean: float, half: float, n_images: int, n_groups: int) -> dict[str, Any]:
     return {
         "mean": mean,
         "sem": half / 1.96,
@@ -52,8 +56,15 @@ def make_record(
     parameters: dict[str, Any] | None = None,
     **dataset_overrides: Any,
 ) -> dict[str, Any]:
-    """A result record that passes ``validate_record``; the paper PSNR/SSIM are ``psnr``/``ssim`` ± ``half``."""
+    """A result record that passes ``validate_record``; the paper PSNR/SSIM are ``psnr``/``ssim`` ± ``half``.
+
+    Image and field counts are the dataset card's test split (Table I), as the scorer writes them.
+    """
     fingerprint = (SIMULATED if source == "simulated" else REAL)[dataset]
+    card = get_card(dataset)
+    n, f = card.pairs("test"), card.hr_images.test
+    if protocol == "burst":  # one prediction per burst of k consecutive frames of a field
+        n = f * (card.frames_per_hr // (parameters or {}).get("k", 4))
     record = {
         "schema_version": "1.0",
         "record_type": "microsr-bench-result",
@@ -72,14 +83,14 @@ def make_record(
         }
         | dataset_overrides,
         "shots": shots,
-        "n_images": 300,
-        "n_fields": 3,
+        "n_images": n,
+        "n_fields": f,
         "metrics": {
-            "paper": {"psnr": _summary(psnr, half), "ssim": _summary(ssim, half / 100)},
-            "float": {"psnr": _summary(psnr + 1.0, half), "ssim": _summary(ssim + 0.01, half / 100)},
-            "normalized": {"nrmse": _summary(0.05, 0.002)},
+            "paper": {"psnr": _summary(psnr, half, n, f), "ssim": _summary(ssim, half / 100, n, f)},
+            "float": {"psnr": _summary(psnr + 1.0, half, n, f), "ssim": _summary(ssim + 0.01, half / 100, n, f)},
+            "normalized": {"nrmse": _summary(0.05, 0.002, n, f)},
         },
-        "no_reference": {"niqe": _summary(6.0, 0.05)},
+        "no_reference": {"niqe": _summary(6.0, 0.05, n, f)},
         "set_metrics": {"fid": 80.0},
         "aggregation": {"method": "hr-bootstrap", "n_boot": 1000, "seed": 0, "psnr_cap_db": 100.0},
         "runtime": {"seconds_per_image": 0.02, "device": "cpu"},
@@ -133,11 +144,12 @@ def root(tmp_path: Path, canonical: dict[str, str]) -> Path:
     base = tmp_path / "board"
     for board in ("simulated", "real"):
         (base / "entries" / board).mkdir(parents=True)
+    (base / "verifiers.json").write_text(json.dumps({"verifiers": [VERIFIER]}))
     return base
 
 
 def fixture_set() -> list[dict[str, Any]]:
-    """A small board: three methods, paired few-shot on MITO and NUC, zero-shot on MITO.
+    """A small board: three methods, paired few-shot on MITO and NUC, zero-shot from NUC to MITO.
 
     Alpha is verified, Gamma used extra data; Beta beats Alpha by 0.4 dB with overlapping intervals (a tie),
     Gamma trails by 2 dB (no tie) but has the best SSIM, so sorting by SSIM reorders a table.
@@ -145,7 +157,7 @@ def fixture_set() -> list[dict[str, Any]]:
     curves = {"Alpha": (27.0, 0.78), "Beta": (27.4, 0.79), "Gamma": (25.0, 0.83)}
     entries = []
     for method, (psnr, ssim) in curves.items():
-        verified = Verification("maintainer", "predictions", "2025-01-03") if method == "Alpha" else None
+        verified = Verification(VERIFIER, "predictions", "2025-01-03") if method == "Alpha" else None
         meta = SubmissionMetadata.from_dict(METADATA | {"method": method, "extra_data": method == "Gamma"})
         records = [
             make_record(
@@ -159,7 +171,11 @@ def fixture_set() -> list[dict[str, Any]]:
             for dataset, offset in (("MITO", 0.0), ("NUC", 2.0))
             for k, shots in enumerate((200, 400, 800, None))
         ]
-        records.append(make_record(protocol="zero_shot", psnr=psnr - 1.0, ssim=ssim - 0.05, method=method))
+        records.append(
+            make_record(
+                protocol="zero_shot", psnr=psnr - 1.0, ssim=ssim - 0.05, method=method, parameters={"source": "NUC"}
+            )
+        )
         entries += [entry_from_record(r, meta, verified=verified) for r in records]
     return entries
 
@@ -176,4 +192,5 @@ def lb() -> SimpleNamespace:
         SIMULATED=SIMULATED,
         REAL=REAL,
         METADATA=METADATA,
+        VERIFIER=VERIFIER,
     )

@@ -62,7 +62,7 @@ def test_readme_lists_tables_in_reading_order_and_empty_real_board(built):
         "paired · MITO · full training split",
         "paired · NUC · 200 shots",
     ]
-    assert headings[-1] == "zero_shot(source=MITO) · MITO · no target training data"  # tables are per protocol id
+    assert headings[-1] == "zero_shot(source=NUC) · MITO · no target training data"  # tables are per protocol id
     assert readme.index("## Simulated board") < readme.index("## Real board")
     assert "the real board accepts no entry" in readme.split("## Real board")[1]
 

@@ -125,3 +125,21 @@ def test_submit_to_the_hub_prints_the_pull_request(monkeypatch, root, result_pat
     assert out.exit_code == 0, out.output
     assert "Opened a pull request with 1 entries: https://huggingface.co/datasets/org/lb/discussions/1" in out.output
     assert calls[0]["create_pr"] is True
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-1", "1e9"])
+def test_submit_refuses_impossible_seconds_per_image(root, result_path, value):
+    out = CliRunner().invoke(
+        leaderboard, ["submit", result_path, *REQUIRED, "--root", str(root), "--seconds-per-image", value]
+    )
+    assert out.exit_code == 2 and "expected a finite number of seconds per test image in [0, 3600]" in out.output
+    assert not list((root / "entries" / "simulated").iterdir())
+
+
+def test_submit_never_overwrites_an_existing_file(root, result_path):
+    # An unreadable file at the entry's path escapes the duplicate rule (it has no key); it must not be replaced
+    target = root / "entries" / "simulated" / "DemoNet--1.0--paired--MITO--800.json"
+    target.write_text("{broken")
+    out = CliRunner().invoke(leaderboard, ["submit", result_path, *REQUIRED, "--root", str(root)])
+    assert out.exit_code == 1 and "these entry files already exist" in out.output
+    assert target.read_text() == "{broken"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from datetime import date
 
@@ -40,6 +41,14 @@ def test_entries_from_a_result_set_file_written_by_the_scorer(tmp_path, lb):
     assert first["submission"]["seconds_per_image"] == 0.02
 
 
+def _digest(record):
+    # the scored content (leaderboard.verifiers.SCORED_KEYS) as canonical JSON, hashed here independently
+    keys = ("dataset", "protocol", "shots", "train_pairs", "n_images", "n_fields", "metrics", "no_reference")
+    content = {k: record.get(k) for k in (*keys, "set_metrics", "aggregation")}
+    text = json.dumps(content, sort_keys=True, separators=(",", ":"))
+    return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
+
+
 def test_entries_from_a_single_record_mapping_and_verified(lb):
     verified = Verification("maintainer", "code", "2025-03-04", note="re-ran the released code")
     (entry,) = entries_from_result_set(lb.make_record(), lb.METADATA | {"seconds_per_image": 1.5}, verified=verified)
@@ -49,6 +58,8 @@ def test_entries_from_a_single_record_mapping_and_verified(lb):
         "how": "code",
         "date": "2025-03-04",
         "note": "re-ran the released code",
+        # the digest of the record's scored content, computed independently here with hashlib
+        "scored_sha256": _digest(entry["record"]),
     }
     assert entry["submission"]["seconds_per_image"] == 1.5
 
@@ -71,7 +82,7 @@ def test_metadata_lists_unknown_missing_and_mistyped_keys(lb):
     problems = info.value.problems
     assert any("unknown key 'licence'" in p for p in problems)
     assert any("missing 'hardware'" in p for p in problems)
-    assert any("'extra_data' has the wrong type (str: 'no')" in p for p in problems)
+    assert any("'extra_data' has the wrong type or value (str: 'no')" in p for p in problems)
 
 
 def test_board_of_follows_the_data_source(lb):

@@ -172,8 +172,7 @@ def test_burst_sizes_are_separate_tables_not_duplicates(root, lb):
 
     entries = []
     for k in (2, 4):
-        record = lb.make_record(protocol="burst")
-        record["protocol"]["parameters"] = {"k": k, "shots": None}
+        record = lb.make_record(protocol="burst", parameters={"k": k, "shots": None})
         entries.append(lb.make_entry(record))
         lb.write_entry(root, entries[-1])
     assert not _problems(root)
