@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from microsr_bench._device import device_option_callback
 from microsr_bench.data.profiles import SizeName
 
 if TYPE_CHECKING:
@@ -80,7 +81,11 @@ def _close_process_group() -> None:
 @click.option("--shots", type=_SHOTS, help="Few-shot training subset (default: the full training split).")
 @click.option("--budget", type=_BUDGETS, default="cpu", show_default=True, help="Config size: tiny, cpu, paper (GPU).")
 @click.option(
-    "--device", default="cpu", show_default=True, help="cpu, cuda or cuda:N (under torchrun: each rank's GPU)."
+    "--device",
+    default="cpu",
+    show_default=True,
+    callback=device_option_callback,
+    help="cpu, cuda or cuda:N (under torchrun: each rank's GPU).",
 )
 @click.option("--workdir", type=click.Path(path_type=Path), help="Runs and models (default: <cache>/runs).")
 @click.option("--seed", type=int, default=0, show_default=True)
@@ -182,7 +187,7 @@ def _ready_or_fit(method: Any, spec: str, bench: Any, fit: bool, workdir: Path |
 @click.option("--workdir", type=click.Path(path_type=Path), help="Folder of models written by `train`.")
 @click.option("--fit", is_flag=True, help="Train the method on the training split first.")
 @click.option("--seed", type=int, default=0, show_default=True)
-@click.option("--device", default="cpu", show_default=True)
+@click.option("--device", default="cpu", show_default=True, callback=device_option_callback, help="cpu, cuda, cuda:N.")
 @click.option("--batch-size", type=int, default=8, show_default=True)
 @click.option("--source", type=_SOURCES, default="auto", show_default=True)
 @click.option("--size", type=_SIZES, default="full", show_default=True, help="Simulated data only.")

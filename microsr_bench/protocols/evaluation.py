@@ -15,6 +15,7 @@ from typing import Any, Literal
 import numpy as np
 import torch
 
+from microsr_bench._device import check_device
 from microsr_bench._imageio import atomic_write_text
 from microsr_bench._version import __version__
 from microsr_bench.data.load import BenchmarkDict, SourceName
@@ -155,6 +156,7 @@ def evaluate(
     if overwrite not in OVERWRITE_CHOICES:
         raise InvalidArgumentError(f"overwrite must be one of {', '.join(OVERWRITE_CHOICES)}, got {overwrite!r}.")
     options = _options_for(method, options or MethodOptions(progress=progress), protocol)
+    check_device(options.device)
     spec = method if isinstance(method, str) else f"{type(method).__module__}:{type(method).__qualname__}"
     data = protocol_data(protocol, source=source, size=size, cache_dir=cache_dir, progress=progress, seed=options.seed)
     key = cache_key(spec, options, protocol, data.fingerprints)

@@ -24,6 +24,7 @@ from typing import Any
 
 from tqdm.auto import tqdm
 
+from microsr_bench._device import check_device
 from microsr_bench.data.cards import DATASET_NAMES
 from microsr_bench.data.load import SourceName
 from microsr_bench.data.profiles import SizeName, get_profile
@@ -168,6 +169,8 @@ def reproduce(
 
         raise unknown_name("reproduce method", unknown[0], list(METHODS))
     from microsr_bench.protocols.report import write_report
+
+    check_device(device)
 
     settings = ReproduceSettings(
         budget=budget,
