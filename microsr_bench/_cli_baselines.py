@@ -195,7 +195,9 @@ def _ready_or_fit(method: Any, spec: str, bench: Any, fit: bool, workdir: Path |
 @click.option("--out", required=True, type=click.Path(path_type=Path), help="Prediction folder to write.")
 @click.option("--format", "fmt", type=click.Choice(["tif", "png", "npy"]), default="tif", show_default=True)
 @click.option("--dtype", type=click.Choice(["uint16", "uint8", "float32"]), default="uint16", show_default=True)
-@click.option("--overwrite", is_flag=True, help="Replace an existing prediction folder.")
+@click.option(
+    "--overwrite", is_flag=True, help="Replace a prediction folder written earlier by predict (never another folder)."
+)
 @click.option("--quiet", is_flag=True, help="No progress bars.")
 def predict_cmd(
     spec: str,
@@ -218,11 +220,17 @@ def predict_cmd(
     quiet: bool,
 ) -> None:
     """Write a method's predictions of the test split of DATASET as a prediction folder (scored by `score`)."""
+    from microsr_bench.data.cache import default_cache_dir
+    from microsr_bench.errors import InvalidArgumentError
     from microsr_bench.protocols.method import load_method, method_name
+    from microsr_bench.scoring._outputs import check_output_folder
     from microsr_bench.scoring.writer import write_model_predictions
 
-    if out.exists() and not overwrite:
-        raise click.UsageError(f"{out} already exists; pass --overwrite or choose another --out.")
+    data_dirs = [cache_dir or default_cache_dir()]
+    try:  # before the data is loaded or a model trained: a refused --out costs nothing
+        check_output_folder(out, overwrite=overwrite, protected=data_dirs)
+    except InvalidArgumentError as exc:
+        raise click.UsageError(str(exc)) from None
     bench = _load(dataset, shots, source, size, cache_dir, quiet)
     method: Any = load_method(spec, _options(budget, device, seed, workdir, weights, quiet))
     if hasattr(method, "fit"):
@@ -239,6 +247,7 @@ def predict_cmd(
         method=name,
         overwrite=overwrite,
         progress=not quiet,
+        protected=data_dirs,
     )
     click.echo(f"Wrote {len(bench['test'])} predictions of {name} for {dataset} to {path}")
 

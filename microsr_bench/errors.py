@@ -14,6 +14,7 @@ __all__ = [
     "ConfigError",
     "DataError",
     "DependencyError",
+    "DiskFullError",
     "InvalidArgumentError",
     "MicroSRError",
     "NotFoundError",
@@ -62,6 +63,10 @@ class ConfigError(MicroSRError, ValueError):
 
 class NotFoundError(MicroSRError, FileNotFoundError):
     """A file the user must provide (data, weights) is missing; the message says where to put it."""
+
+
+class DiskFullError(MicroSRError, OSError):
+    """The disk (or quota) filled up while writing; what was half-written has been removed."""
 
 
 class DependencyError(MicroSRError, ImportError):
