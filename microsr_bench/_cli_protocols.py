@@ -105,6 +105,7 @@ def evaluate_cmd(
         overwrite=overwrite,
         keep_predictions=keep_predictions,
         progress=not quiet,
+        report=lambda line: click.echo(line, err=as_json),
     )
     if as_json:
         click.echo(json.dumps(result.result_set(), indent=2))
