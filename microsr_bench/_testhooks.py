@@ -11,9 +11,9 @@ import os
 import time
 from pathlib import Path
 
-#: The points: a prediction folder complete but not yet renamed into place; an evaluation's result written
-#: but its key not yet; a reproduce job finished but its tables not yet rewritten.
-POINTS = ("predictions-commit", "evaluate-before-key", "reproduce-after-job")
+#: The points: a prediction folder complete but not yet renamed into place (also inside evaluate and
+#: reproduce); an evaluation's result written but its key not yet.
+POINTS = ("predictions-commit", "evaluate-before-key")
 
 
 def pause_point(point: str) -> None:
