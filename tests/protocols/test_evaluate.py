@@ -248,3 +248,25 @@ def test_evaluate_cli_says_where_and_whether_reused(cache, tmp_path):
     second = CliRunner().invoke(main, [*args, "--json"], catch_exceptions=False)
     assert second.exit_code == 0 and f"Reused the cached result {where}" in second.stderr
     assert json.loads(second.stdout)["records"][0]["dataset"]["name"] == "NUC"
+
+
+def test_a_full_disk_is_one_clear_error_and_leaves_no_result(run, tmp_path, monkeypatch):
+    import errno
+    from pathlib import Path
+
+    import microsr_bench.scoring.record as record
+    from microsr_bench.errors import DiskFullError
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(record, "atomic_write_text", full)  # scoring done, the result cannot be written
+    with pytest.raises(DiskFullError, match=r"No space left on the disk while writing the result to .*NUC-full"):
+        run("bicubic", paired("NUC"))
+    monkeypatch.undo()
+    monkeypatch.setattr(Path, "write_bytes", full)  # the predictions cannot be written
+    with pytest.raises(DiskFullError, match="while writing predictions"):
+        run("bicubic", paired("NUC"))
+    monkeypatch.undo()
+    left = [p.name for p in (tmp_path / "results").rglob("*") if p.is_file() or p.name.startswith(".")]
+    assert left == [], f"nothing half-written may stay: {left}"
