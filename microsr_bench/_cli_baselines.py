@@ -188,7 +188,7 @@ def _ready_or_fit(method: Any, spec: str, bench: Any, fit: bool, workdir: Path |
 @click.option("--fit", is_flag=True, help="Train the method on the training split first.")
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--device", default="cpu", show_default=True, callback=device_option_callback, help="cpu, cuda, cuda:N.")
-@click.option("--batch-size", type=int, default=8, show_default=True)
+@click.option("--batch-size", type=click.IntRange(min=1), default=8, show_default=True)
 @click.option("--source", type=_SOURCES, default="auto", show_default=True)
 @click.option("--size", type=_SIZES, default="full", show_default=True, help="Simulated data only.")
 @click.option("--cache-dir", type=click.Path(path_type=Path))

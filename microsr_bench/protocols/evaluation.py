@@ -69,6 +69,14 @@ def default_results_dir() -> Path:
     return Path("results")
 
 
+def check_results_folder(out_dir: Path, flag: str = "--out") -> None:
+    """Refuse a results folder that is an existing file (before any data is loaded or model trained)."""
+    if out_dir.exists() and not out_dir.is_dir():
+        raise InvalidArgumentError(
+            f"{flag} {out_dir} is an existing file; results go into a folder. Give a folder path (new or existing)."
+        )
+
+
 def _paths(out_dir: Path, name: str, protocol: Protocol, info: BenchmarkInfo) -> EvaluationPaths:
     shots = "full" if protocol.shots is None else str(protocol.shots)
     safe_id = protocol.id.replace("(", "-").replace(")", "").replace("=", "").replace(",", "-")
@@ -157,14 +165,14 @@ def evaluate(
         raise InvalidArgumentError(f"overwrite must be one of {', '.join(OVERWRITE_CHOICES)}, got {overwrite!r}.")
     options = _options_for(method, options or MethodOptions(progress=progress), protocol)
     check_device(options.device)
+    out_root = Path(out_dir) if out_dir is not None else default_results_dir()
+    check_results_folder(out_root)
     spec = method if isinstance(method, str) else f"{type(method).__module__}:{type(method).__qualname__}"
     data = protocol_data(protocol, source=source, size=size, cache_dir=cache_dir, progress=progress, seed=options.seed)
     instance = load_method(method, options) if isinstance(method, str) else method
     info = data.test.benchmark
     key = cache_key(spec, instance, options, protocol, {**data.fingerprints, "source": info.source, "size": info.size})
-    paths = _paths(
-        Path(out_dir) if out_dir is not None else default_results_dir(), method_name(instance, spec), protocol, info
-    )
+    paths = _paths(out_root, method_name(instance, spec), protocol, info)
     say = report or (lambda line: None)
     cached, why = _cached(paths, key, overwrite)
     if cached is not None:

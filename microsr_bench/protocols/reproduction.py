@@ -29,7 +29,7 @@ from microsr_bench._device import check_device
 from microsr_bench.data.cards import DATASET_NAMES
 from microsr_bench.data.load import SourceName
 from microsr_bench.data.profiles import SizeName, get_profile
-from microsr_bench.protocols.evaluation import Overwrite, evaluate
+from microsr_bench.protocols.evaluation import Overwrite, check_results_folder, evaluate
 from microsr_bench.protocols.method import Budget, MethodOptions
 from microsr_bench.protocols.protocols import (
     BURST_SIZES,
@@ -208,6 +208,9 @@ def reproduce(
 
         raise unknown_name("reproduce method", unknown[0], list(METHODS))
     check_device(device)
+    for folder, flag in ((Path(out_dir), "--out"), (Path(runs_dir) if runs_dir else None, "--runs")):
+        if folder is not None:
+            check_results_folder(folder, flag)
 
     settings = ReproduceSettings(
         budget=budget,

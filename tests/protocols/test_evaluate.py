@@ -270,3 +270,20 @@ def test_a_full_disk_is_one_clear_error_and_leaves_no_result(run, tmp_path, monk
     monkeypatch.undo()
     left = [p.name for p in (tmp_path / "results").rglob("*") if p.is_file() or p.name.startswith(".")]
     assert left == [], f"nothing half-written may stay: {left}"
+
+
+def test_cli_arguments_refused_up_front(cache, tmp_path):
+    # The sweep of issue 10: arguments that used to pass parsing and fail later with a traceback.
+    taken = tmp_path / "taken"
+    taken.write_text("a file")
+    data = ["--source", "simulated", "--size", "tiny", "--cache-dir", str(cache), "--quiet"]
+    cases = [
+        (["evaluate", "--method", "bicubic", "--dataset", "NUC", *data, "--out", str(taken)], 1, "is an existing file"),
+        (["reproduce", "--budget", "tiny", "--out", str(taken), "--cache-dir", str(cache)], 1, "is an existing file"),
+        (["evaluate", "--method", "frame-average", "--protocol", "burst", "--k", "0", "--dataset", "NUC"], 2, "--k"),
+        (["predict", "--method", "bicubic", "--dataset", "NUC", "--batch-size", "0", "--out", "p"], 2, "--batch-size"),
+    ]
+    for args, code, message in cases:
+        done = CliRunner().invoke(main, args)
+        assert done.exit_code == code and message in done.output and "Traceback" not in done.output, (args, done.output)
+    assert taken.read_text() == "a file"
