@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from microsr_bench._device import device_option_callback
 from microsr_bench.data.profiles import SizeName
 
 if TYPE_CHECKING:
@@ -80,7 +81,11 @@ def _close_process_group() -> None:
 @click.option("--shots", type=_SHOTS, help="Few-shot training subset (default: the full training split).")
 @click.option("--budget", type=_BUDGETS, default="cpu", show_default=True, help="Config size: tiny, cpu, paper (GPU).")
 @click.option(
-    "--device", default="cpu", show_default=True, help="cpu, cuda or cuda:N (under torchrun: each rank's GPU)."
+    "--device",
+    default="cpu",
+    show_default=True,
+    callback=device_option_callback,
+    help="cpu, cuda or cuda:N (under torchrun: each rank's GPU).",
 )
 @click.option("--workdir", type=click.Path(path_type=Path), help="Runs and models (default: <cache>/runs).")
 @click.option("--seed", type=int, default=0, show_default=True)
@@ -182,15 +187,17 @@ def _ready_or_fit(method: Any, spec: str, bench: Any, fit: bool, workdir: Path |
 @click.option("--workdir", type=click.Path(path_type=Path), help="Folder of models written by `train`.")
 @click.option("--fit", is_flag=True, help="Train the method on the training split first.")
 @click.option("--seed", type=int, default=0, show_default=True)
-@click.option("--device", default="cpu", show_default=True)
-@click.option("--batch-size", type=int, default=8, show_default=True)
+@click.option("--device", default="cpu", show_default=True, callback=device_option_callback, help="cpu, cuda, cuda:N.")
+@click.option("--batch-size", type=click.IntRange(min=1), default=8, show_default=True)
 @click.option("--source", type=_SOURCES, default="auto", show_default=True)
 @click.option("--size", type=_SIZES, default="full", show_default=True, help="Simulated data only.")
 @click.option("--cache-dir", type=click.Path(path_type=Path))
 @click.option("--out", required=True, type=click.Path(path_type=Path), help="Prediction folder to write.")
 @click.option("--format", "fmt", type=click.Choice(["tif", "png", "npy"]), default="tif", show_default=True)
 @click.option("--dtype", type=click.Choice(["uint16", "uint8", "float32"]), default="uint16", show_default=True)
-@click.option("--overwrite", is_flag=True, help="Replace an existing prediction folder.")
+@click.option(
+    "--overwrite", is_flag=True, help="Replace a prediction folder written earlier by predict (never another folder)."
+)
 @click.option("--quiet", is_flag=True, help="No progress bars.")
 def predict_cmd(
     spec: str,
@@ -213,11 +220,17 @@ def predict_cmd(
     quiet: bool,
 ) -> None:
     """Write a method's predictions of the test split of DATASET as a prediction folder (scored by `score`)."""
+    from microsr_bench.data.cache import default_cache_dir
+    from microsr_bench.errors import InvalidArgumentError
     from microsr_bench.protocols.method import load_method, method_name
+    from microsr_bench.scoring._outputs import check_output_folder
     from microsr_bench.scoring.writer import write_model_predictions
 
-    if out.exists() and not overwrite:
-        raise click.UsageError(f"{out} already exists; pass --overwrite or choose another --out.")
+    data_dirs = [cache_dir or default_cache_dir()]
+    try:  # before the data is loaded or a model trained: a refused --out costs nothing
+        check_output_folder(out, overwrite=overwrite, protected=data_dirs)
+    except InvalidArgumentError as exc:
+        raise click.UsageError(str(exc)) from None
     bench = _load(dataset, shots, source, size, cache_dir, quiet)
     method: Any = load_method(spec, _options(budget, device, seed, workdir, weights, quiet))
     if hasattr(method, "fit"):
@@ -234,6 +247,7 @@ def predict_cmd(
         method=name,
         overwrite=overwrite,
         progress=not quiet,
+        protected=data_dirs,
     )
     click.echo(f"Wrote {len(bench['test'])} predictions of {name} for {dataset} to {path}")
 

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 
 import click
 
+from microsr_bench._device import device_option_callback
+
 if TYPE_CHECKING:
     from microsr_bench.data.load import SourceName
     from microsr_bench.data.profiles import SizeName
@@ -36,9 +38,9 @@ _OVERWRITE = click.Choice(["never", "scores", "always"])
 @click.option("--shots", default=None, help="200, 400, 800 or full (zero-shot: of the source dataset).")
 @click.option("--from", "source_dataset", default="MITO", show_default=True, help="Zero-shot: the training dataset.")
 @click.option("--degradation", type=click.Choice(["realesrgan", "physics"]), default="realesrgan", show_default=True)
-@click.option("--k", type=int, default=4, show_default=True, help="Burst: LR frames per input.")
+@click.option("--k", type=click.IntRange(min=1), default=4, show_default=True, help="Burst: LR frames per input.")
 @click.option("--budget", type=click.Choice(["tiny", "cpu", "paper"]), default="cpu", show_default=True)
-@click.option("--device", default="cpu", show_default=True)
+@click.option("--device", default="cpu", show_default=True, callback=device_option_callback, help="cpu, cuda, cuda:N.")
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option(
     "--workdir", type=click.Path(path_type=Path), help="Checkpoints and trained models (default: OUT/workdir)."
@@ -103,6 +105,7 @@ def evaluate_cmd(
         overwrite=overwrite,
         keep_predictions=keep_predictions,
         progress=not quiet,
+        report=lambda line: click.echo(line, err=as_json),
     )
     if as_json:
         click.echo(json.dumps(result.result_set(), indent=2))
@@ -124,7 +127,7 @@ def evaluate_cmd(
     "--runs", "runs_dir", type=click.Path(path_type=Path), help="Per-run results and models (default: OUT/runs)."
 )
 @click.option("--source", type=click.Choice(["simulated", "folder", "hub"]), default="simulated", show_default=True)
-@click.option("--device", default="cpu", show_default=True)
+@click.option("--device", default="cpu", show_default=True, callback=device_option_callback, help="cpu, cuda, cuda:N.")
 @click.option("--workdir", type=click.Path(path_type=Path))
 @click.option("--overwrite", type=_OVERWRITE, default="never", show_default=True)
 @click.option("--no-physics", is_flag=True, help="Skip RESRGan-S with the physics pipeline (beyond the paper).")

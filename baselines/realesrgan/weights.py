@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import pickle
+import re
 import uuid
 from collections.abc import Mapping
 from pathlib import Path
@@ -48,6 +49,9 @@ _ARCHS: dict[str, Any] = {
     "UNetDiscriminatorSN": (UNetDiscriminatorSN, DiscriminatorConfig),
 }
 
+#: A class torch's weights-only unpickler refused, in the wording of torch 2.0 to 2.9 (its case varies).
+_REFUSED_GLOBAL = re.compile(r"unsupported global:?\s*(?:GLOBAL\s+)?([\w.]+)", re.IGNORECASE)
+
 M = TypeVar("M", bound=nn.Module)
 StateDict = dict[str, torch.Tensor]
 
@@ -60,17 +64,20 @@ def read_checkpoint(path: str | os.PathLike[str]) -> Any:
     try:
         return torch.load(file, map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as err:
-        # torch reports a refused class as "Unsupported global"; anything else is a damaged file.
-        if "Unsupported global" not in str(err):
+        # torch names a refused class "Unsupported global: GLOBAL x.y" (<= 2.5) or "unsupported GLOBAL x.y whose
+        # module x is blocked" (2.6+); anything else is a damaged file.
+        refused = _REFUSED_GLOBAL.search(str(err))
+        if refused is None:
             raise DataError(
                 f"{file} could not be read as a PyTorch checkpoint (the pickle stream is invalid). The file is "
                 "truncated or not a .pth file: download it again."
             ) from err
         raise DataError(
-            f"{file} is not a plain weights file: loading it would need arbitrary unpickling, which this "
-            "package never does (torch.load weights_only=True refused it). Re-save only the state dict "
+            f"{file} refused: the file contains code (pickle global {refused.group(1)}), not only weights. Loading "
+            "it would run that code, which this package never does (torch.load weights_only=True). Do not use "
+            "this file; if you made it yourself, re-save only the state dict "
             "(torch.save({'params': model.state_dict()}, path)) from a trusted environment."
-        ) from err
+        ) from None
     except (RuntimeError, EOFError, OSError, ValueError) as err:
         raise DataError(
             f"{file} could not be read as a PyTorch checkpoint ({type(err).__name__}: {err}). The file is "

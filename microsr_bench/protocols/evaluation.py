@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 import shutil
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -15,15 +14,19 @@ from typing import Any, Literal
 import numpy as np
 import torch
 
+from microsr_bench._device import check_device
 from microsr_bench._imageio import atomic_write_text
-from microsr_bench._version import __version__
+from microsr_bench._testhooks import pause_point
+from microsr_bench.data.info import BenchmarkInfo
 from microsr_bench.data.load import BenchmarkDict, SourceName
 from microsr_bench.data.profiles import SizeName
 from microsr_bench.errors import InvalidArgumentError
+from microsr_bench.protocols.cache_key import cache_key, file_sha256, key_hash
 from microsr_bench.protocols.data import ProtocolData, burst_inputs, protocol_data
 from microsr_bench.protocols.method import Method, MethodOptions, load_method, method_name
 from microsr_bench.protocols.protocols import Burst, Protocol
 from microsr_bench.scoring import MethodInfo, ProtocolInfo, ScoreResult, read_result, score_predictions
+from microsr_bench.scoring._outputs import disk_full_as_error
 from microsr_bench.scoring.writer import predict_test_split, runtime_record, write_predictions
 
 Overwrite = Literal["never", "scores", "always"]
@@ -32,7 +35,11 @@ OVERWRITE_CHOICES: tuple[Overwrite, ...] = ("never", "scores", "always")
 
 @dataclass(frozen=True)
 class EvaluationPaths:
-    """Where one evaluation keeps its files: ``<out>/<method>/<protocol id>/<dataset>-<shots>/``."""
+    """Where one evaluation keeps its files: ``<out>/<method>/<protocol id>/<source>-<size>/<dataset>-<shots>/``.
+
+    Source and size are in the path, so a result on the small simulated data and one on the full data (or
+    on real data) never share a folder.
+    """
 
     folder: Path
 
@@ -45,38 +52,36 @@ class EvaluationPaths:
         return self.folder / "predictions"
 
     @property
+    def csv(self) -> Path:
+        return self.result.with_suffix(".csv")
+
+    @property
     def key(self) -> Path:
         return self.folder / "key.json"
+
+    @property
+    def predictions_key(self) -> Path:
+        """The key hash the kept predictions were made under (``overwrite="scores"`` re-scores only those)."""
+        return self.folder / "predictions.key"
 
 
 def default_results_dir() -> Path:
     return Path("results")
 
 
-def _paths(out_dir: Path, name: str, protocol: Protocol) -> EvaluationPaths:
+def check_results_folder(out_dir: Path, flag: str = "--out") -> None:
+    """Refuse a results folder that is an existing file (before any data is loaded or model trained)."""
+    if out_dir.exists() and not out_dir.is_dir():
+        raise InvalidArgumentError(
+            f"{flag} {out_dir} is an existing file; results go into a folder. Give a folder path (new or existing)."
+        )
+
+
+def _paths(out_dir: Path, name: str, protocol: Protocol, info: BenchmarkInfo) -> EvaluationPaths:
     shots = "full" if protocol.shots is None else str(protocol.shots)
     safe_id = protocol.id.replace("(", "-").replace(")", "").replace("=", "").replace(",", "-")
-    return EvaluationPaths(out_dir / name / safe_id / f"{protocol.test_dataset}-{shots}")
-
-
-def cache_key(spec: str, options: MethodOptions, protocol: Protocol, fingerprints: dict[str, str]) -> dict[str, Any]:
-    """Everything that determines a result: method identity, protocol, and the data trained on and scored."""
-    return {
-        "method": spec,
-        "options": {
-            "budget": options.budget,
-            "seed": options.seed,
-            "weights": str(options.weights) if options.weights else None,
-            "extra": options.extra,
-        },
-        "protocol": {"id": protocol.id, "name": protocol.name, "parameters": protocol.parameters},
-        "data": fingerprints,
-        "library_version": __version__,
-    }
-
-
-def _hash(key: dict[str, Any]) -> str:
-    return hashlib.sha256(json.dumps(key, sort_keys=True, default=str).encode()).hexdigest()
+    data = f"{info.source}-{info.size}"
+    return EvaluationPaths(out_dir / name.replace("/", "_") / safe_id / data / f"{protocol.test_dataset}-{shots}")
 
 
 def _burst_stream(
@@ -139,6 +144,7 @@ def evaluate(
     batch_size: int = 8,
     n_boot: int = 2000,
     progress: bool = True,
+    report: Callable[[str], None] | None = None,
 ) -> ScoreResult:
     """Run a method under a protocol: train (if allowed and the method has ``fit``), predict, score.
 
@@ -147,30 +153,65 @@ def evaluate(
         protocol: ``paired(...)``, ``zero_shot(...)``, ``blind_synthetic(...)`` or ``burst(...)``.
         options: budget, device, seed, workdir, weights for the method factory.
         source, size, cache_dir: which data (see ``load_benchmark``).
-        out_dir: results go to ``<out_dir>/<method>/<protocol id>/<dataset>-<shots>/result.json`` (+ CSV).
-        overwrite: ``never`` reuses a cached result with the same key (method, options, protocol, data
-            fingerprints, library version); ``scores`` re-scores kept predictions; ``always`` recomputes.
+        out_dir: results go to ``<out_dir>/<method>/<protocol id>/<source>-<size>/<dataset>-<shots>/result.json``
+            (+ CSV and ``key.json``).
+        overwrite: ``never`` reuses a cached result whose key matches (method source and version, weights
+            sha256, options, protocol, data fingerprints, source and size, library version; see
+            ``cache_key``); ``scores`` re-scores kept predictions; ``always`` recomputes.
         keep_predictions: keep the prediction folder next to the result (needed for ``overwrite="scores"``).
+        report: called with one line saying where the record went and whether a cached one was reused.
     """
     if overwrite not in OVERWRITE_CHOICES:
         raise InvalidArgumentError(f"overwrite must be one of {', '.join(OVERWRITE_CHOICES)}, got {overwrite!r}.")
     options = _options_for(method, options or MethodOptions(progress=progress), protocol)
+    check_device(options.device)
+    out_root = Path(out_dir) if out_dir is not None else default_results_dir()
+    check_results_folder(out_root)
     spec = method if isinstance(method, str) else f"{type(method).__module__}:{type(method).__qualname__}"
     data = protocol_data(protocol, source=source, size=size, cache_dir=cache_dir, progress=progress, seed=options.seed)
-    key = cache_key(spec, options, protocol, data.fingerprints)
     instance = load_method(method, options) if isinstance(method, str) else method
-    paths = _paths(
-        Path(out_dir) if out_dir is not None else default_results_dir(), method_name(instance, spec), protocol
-    )
-    cached = _cached(paths, key, overwrite)
+    info = data.test.benchmark
+    key = cache_key(spec, instance, options, protocol, {**data.fingerprints, "source": info.source, "size": info.size})
+    paths = _paths(out_root, method_name(instance, spec), protocol, info)
+    say = report or (lambda line: None)
+    cached, why = _cached(paths, key, overwrite)
     if cached is not None:
+        say(f"Reused the cached result {paths.result} (same method code, weights, options, protocol and data).")
         return cached
+    # The key goes first: from here until the new key is written, no run can take the folder's files as cached.
+    paths.key.unlink(missing_ok=True)
+    try:
+        result = _run(instance, spec, data, protocol, paths, key, overwrite, options, batch_size, n_boot, progress)
+    finally:
+        if not keep_predictions:
+            shutil.rmtree(paths.predictions, ignore_errors=True)
+            paths.predictions_key.unlink(missing_ok=True)
+    say(f"Wrote the result to {paths.result}" + (f" (replacing one whose {why})." if why else "."))
+    return result
+
+
+def _run(
+    instance: Method,
+    spec: str,
+    data: ProtocolData,
+    protocol: Protocol,
+    paths: EvaluationPaths,
+    key: dict[str, Any],
+    overwrite: Overwrite,
+    options: MethodOptions,
+    batch_size: int,
+    n_boot: int,
+    progress: bool,
+) -> ScoreResult:
+    """Fit and predict (or take kept predictions made under the same key), score, and commit the result."""
     fit_seconds = None
-    if overwrite != "scores" or not paths.predictions.is_dir():
+    if overwrite == "scores" and _same_key(paths.predictions_key, key) and paths.predictions.is_dir():
+        runtime, ids = None, _burst_ids(data, protocol)
+    else:
+        paths.predictions_key.unlink(missing_ok=True)
         fit_seconds = _fit(instance, data, progress)
         runtime, ids = _predict(instance, data, protocol, paths.predictions, batch_size, options.device, progress)
-    else:
-        runtime, ids = None, _burst_ids(data, protocol)
+        atomic_write_text(paths.predictions_key, key_hash(key) + "\n")
     result = score_predictions(
         paths.predictions,
         bench=data.test,
@@ -183,11 +224,31 @@ def evaluate(
         seed=options.seed,
         progress=progress,
     )
-    result.write(paths.result)
-    atomic_write_text(paths.key, json.dumps({"hash": _hash(key), "key": key}, indent=2, default=str))
-    if not keep_predictions:
-        shutil.rmtree(paths.predictions, ignore_errors=True)
+    _commit(result, paths, key)
     return result
+
+
+def _same_key(path: Path, key: dict[str, Any]) -> bool:
+    try:
+        return path.read_text().strip() == key_hash(key)
+    except OSError:
+        return False
+
+
+def _commit(result: ScoreResult, paths: EvaluationPaths, key: dict[str, Any]) -> None:
+    """Write result, CSV, then the key naming their digests: the key commits exactly those two files."""
+    try:
+        with disk_full_as_error("the result", paths.folder):
+            result.write(paths.result)
+            pause_point("evaluate-before-key")
+            digests = {"result_sha256": file_sha256(paths.result), "csv_sha256": file_sha256(paths.csv)}
+            atomic_write_text(
+                paths.key, json.dumps({"hash": key_hash(key), **digests, "key": key}, indent=2, default=str)
+            )
+    except BaseException:
+        for path in (paths.key, paths.result, paths.csv):
+            path.unlink(missing_ok=True)
+        raise
 
 
 #: Registered baselines that take a protocol parameter as a setting (burst size, LR synthesis).
@@ -210,17 +271,20 @@ def _options_for(method: str | Method, options: MethodOptions, protocol: Protoco
     return dataclasses.replace(options, extra={**options.extra, setting: value})
 
 
-def _cached(paths: EvaluationPaths, key: dict[str, Any], overwrite: Overwrite) -> ScoreResult | None:
-    if overwrite != "never" or not (paths.result.is_file() and paths.key.is_file()):
-        return None
+def _cached(paths: EvaluationPaths, key: dict[str, Any], overwrite: Overwrite) -> tuple[ScoreResult | None, str]:
+    """The cached result if its key and file digests match; else None and what differs (for the message)."""
+    if not paths.result.is_file():
+        return None, ""
     try:
-        recorded = json.loads(paths.key.read_text())["hash"]
-    except (OSError, ValueError, KeyError):
-        return None
-    if recorded != _hash(key):
-        return None
-    from microsr_bench.data.info import BenchmarkInfo
-
+        stored = json.loads(paths.key.read_text())
+        recorded, old_key = stored["hash"], stored.get("key", {})
+        intact = file_sha256(paths.result) == stored["result_sha256"] and file_sha256(paths.csv) == stored["csv_sha256"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None, "key was missing or unreadable (an interrupted run)"
+    if overwrite != "never":
+        return None, f"recomputation was asked for (overwrite={overwrite})"
+    if recorded != key_hash(key) or not intact:
+        return None, _difference(old_key, key) if intact else "files do not match their key"
     data = read_result(paths.result)
     info = BenchmarkInfo(
         datasets=(data["records"][0]["dataset"]["name"],),
@@ -231,7 +295,23 @@ def _cached(paths: EvaluationPaths, key: dict[str, Any], overwrite: Overwrite) -
         max_values={},
         fingerprints={},
     )
-    return ScoreResult(data["records"], data["macro_average"], [], info)
+    return ScoreResult(data["records"], data["macro_average"], [], info), ""
+
+
+def _difference(old: Any, new: dict[str, Any], prefix: str = "") -> str:
+    """The first parts of two keys that differ, as ``method.source, options.seed`` (for the message)."""
+    if not isinstance(old, dict):
+        return "key differs"
+    changed = []
+    for name in sorted(set(old) | set(new)):
+        a, b = old.get(name), new.get(name)
+        if json.dumps(a, sort_keys=True, default=str) == json.dumps(b, sort_keys=True, default=str):
+            continue
+        if isinstance(a, dict) and isinstance(b, dict) and prefix.count(".") < 1:
+            changed.append(_difference(a, b, f"{prefix}{name}.").removeprefix("key differs: "))
+        else:
+            changed.append(f"{prefix}{name}")
+    return "key differs: " + ", ".join(changed) if changed else "key differs"
 
 
 def _burst_ids(data: ProtocolData, protocol: Protocol) -> dict[str, list[str]] | None:

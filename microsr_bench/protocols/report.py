@@ -278,30 +278,31 @@ def _save(fig: Any, path: Path) -> Path:
     return path
 
 
-def write_report(records: Sequence[Mapping[str, Any]], out_dir: Path, *, budget: str) -> Path:
-    """Write ``tables.md``, ``fewshot.png``, ``burst.png`` and ``records.json`` into ``out_dir``."""
+def write_report(
+    records: Sequence[Mapping[str, Any]],
+    out_dir: Path,
+    *,
+    budget: str,
+    finished: tuple[int, int] | None = None,
+    plots: bool = True,
+) -> Path:
+    """Write ``tables.md``, ``fewshot.png``, ``burst.png`` and ``records.json`` into ``out_dir``.
+
+    ``finished`` (jobs done, jobs in the grid) marks a report written while the grid still runs; without
+    ``plots`` the plots already there are left as they are (and still linked).
+    """
     if not records:
         raise ValueError("no records to report")
-    first = records[0]["dataset"]
-    simulated = first["source"] == "simulated"
-    banner = f" — SIMULATED data ({first['size']}), not comparable with the paper" if simulated else ""
-    lines = [
-        f"# Reproduction of the paper's grid{banner}",
-        "",
-        f"Budget `{budget}`; data source `{first['source']}`, size `{first['size']}`; paper recipe "
-        "(8-bit, as BasicSR/MATLAB); mean ± standard error over HR images (fields of view). Made by "
-        "`microsr-bench reproduce`; records in `records.json`.",
-        "",
-    ]
+    banner = _banner(records[0]["dataset"], budget)
+    lines = [f"# Reproduction of the paper's grid{banner}", "", *_preamble(records[0]["dataset"], budget, finished)]
     for k, name in enumerate(DATASET_NAMES, start=2):
         if any(r["dataset"]["name"] == name for r in records):
             lines += _dataset_table(records, name, f"Table {['II', 'III', 'IV', 'V'][k - 2]} — {name}{banner}")
     lines += _table_six(records, banner) + _macro_table(records, banner) + _burst_table(records, banner)
-    plots = [
-        _fewshot_plot(records, out_dir / "fewshot.png", banner),
-        _burst_plot(records, out_dir / "burst.png", banner),
-    ]
-    lines += [f"![{p.stem}]({p.name})" for p in plots if p is not None]
+    if plots:
+        _fewshot_plot(records, out_dir / "fewshot.png", banner)
+        _burst_plot(records, out_dir / "burst.png", banner)
+    lines += [f"![{p.stem}]({p.name})" for p in (out_dir / "fewshot.png", out_dir / "burst.png") if p.is_file()]
     result = json_safe(
         {"schema_version": SCHEMA_VERSION, "record_type": SET_TYPE, "records": list(records), "macro_average": None}
     )
@@ -310,3 +311,35 @@ def write_report(records: Sequence[Mapping[str, Any]], out_dir: Path, *, budget:
     atomic_write_text(out_dir / "records.json", json.dumps(result, indent=1) + "\n")
     atomic_write_text(out_dir / "tables.md", "\n".join(lines) + "\n")
     return out_dir / "tables.md"
+
+
+def _banner(dataset: Mapping[str, Any], budget: str) -> str:
+    """The warning every title carries: simulated data, and for the tiny budget a smoke test."""
+    banner = ""
+    if budget == "tiny":
+        banner += " — SMOKE TEST (budget tiny): the numbers are meaningless"
+    if dataset["source"] == "simulated":
+        banner += f" — SIMULATED data ({dataset['size']}), not comparable with the paper"
+    return banner
+
+
+def _preamble(dataset: Mapping[str, Any], budget: str, finished: tuple[int, int] | None) -> list[str]:
+    lines = [
+        f"Budget `{budget}`; data source `{dataset['source']}`, size `{dataset['size']}`; paper recipe "
+        "(8-bit, as BasicSR/MATLAB); mean ± standard error over HR images (fields of view). Made by "
+        "`microsr-bench reproduce`; records in `records.json`.",
+        "",
+    ]
+    if budget == "tiny":
+        lines += [
+            "**Smoke test.** The `tiny` budget trains tiny networks for seconds on tiny data to check that the "
+            "whole grid runs; its numbers say nothing about the methods. Use `--budget cpu` or `paper`.",
+            "",
+        ]
+    if finished is not None and finished[0] < finished[1]:
+        lines += [
+            f"**Partial:** {finished[0]} of {finished[1]} jobs finished when this was written; the run goes on "
+            "(or was stopped). Cells not yet computed show –. Plots may lag behind the tables.",
+            "",
+        ]
+    return lines

@@ -17,17 +17,19 @@ paper's training: a GPU).
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from tqdm.auto import tqdm
 
+from microsr_bench._device import check_device
 from microsr_bench.data.cards import DATASET_NAMES
 from microsr_bench.data.load import SourceName
 from microsr_bench.data.profiles import SizeName, get_profile
-from microsr_bench.protocols.evaluation import Overwrite, evaluate
+from microsr_bench.protocols.evaluation import Overwrite, check_results_folder, evaluate
 from microsr_bench.protocols.method import Budget, MethodOptions
 from microsr_bench.protocols.protocols import (
     BURST_SIZES,
@@ -37,6 +39,7 @@ from microsr_bench.protocols.protocols import (
     paired,
     zero_shot,
 )
+from microsr_bench.scoring._outputs import remove_stale_temps
 
 SHOTS: tuple[int | None, ...] = (200, 400, 800, None)
 #: The methods of the grid, in the order their jobs run.
@@ -112,18 +115,27 @@ class ReproduceSettings:
         return self.data_size or BUDGET_SIZES[self.budget]
 
 
-def run_grid(jobs: Sequence[Job], settings: ReproduceSettings) -> list[dict[str, Any]]:
-    """Evaluate every job (reusing cached results) and return all records."""
+def run_grid(
+    jobs: Sequence[Job],
+    settings: ReproduceSettings,
+    after_job: Callable[[list[dict[str, Any]], int], None] | None = None,
+) -> list[dict[str, Any]]:
+    """Evaluate every job (reusing cached results) and return all records.
+
+    ``after_job(records so far, jobs finished)`` runs after each job (``reproduce`` rewrites its tables there).
+    """
+    runs = settings.runs_dir or settings.out_dir / "runs"
     options = MethodOptions(
         budget=settings.budget,
         device=settings.device,
         seed=settings.seed,
-        workdir=settings.workdir or (settings.runs_dir or settings.out_dir / "runs") / "workdir",
+        workdir=settings.workdir or runs / "workdir",
         progress=settings.progress,
     )
+    remove_stale_temps(runs, recursive=True)  # a killed run's half-written prediction folders
     records: list[dict[str, Any]] = []
     bar = tqdm(jobs, desc=f"reproduce ({settings.budget})", disable=not settings.progress)
-    for job in bar:
+    for done, job in enumerate(bar, start=1):
         bar.set_postfix_str(job.label)
         result = evaluate(
             job.method,
@@ -132,13 +144,38 @@ def run_grid(jobs: Sequence[Job], settings: ReproduceSettings) -> list[dict[str,
             source=settings.source,
             size=settings.size,
             cache_dir=settings.cache_dir,
-            out_dir=settings.runs_dir or settings.out_dir / "runs",
+            out_dir=runs,
             overwrite=settings.overwrite,
             n_boot=settings.n_boot,
             progress=False,
         )
         records += result.records
+        if after_job is not None:
+            after_job(records, done)
     return records
+
+
+class _IncrementalReport:
+    """Rewrites tables and records after every job; plots too, unless that would cost over a tenth of the run.
+
+    Tables are cheap; a plot takes about a second, so with many quick jobs (the ``tiny`` budget) plots are
+    redrawn only once ten times their drawing time has passed since the last drawing, and always at the end.
+    """
+
+    def __init__(self, out_dir: Path, budget: str, total: int) -> None:
+        self.out_dir, self.budget, self.total = out_dir, budget, total
+        self.plot_seconds = 0.0
+        self.last_plot = time.perf_counter()
+
+    def __call__(self, records: list[dict[str, Any]], done: int) -> None:
+        from microsr_bench.protocols.report import write_report
+
+        now = time.perf_counter()
+        plots = done == self.total or now - self.last_plot > 10 * self.plot_seconds
+        write_report(records, self.out_dir, budget=self.budget, finished=(done, self.total), plots=plots)
+        if plots:
+            self.last_plot = time.perf_counter()
+            self.plot_seconds = self.last_plot - now
 
 
 def reproduce(
@@ -159,6 +196,9 @@ def reproduce(
 ) -> Path:
     """Run the grid and write tables (Markdown), plots (PNG) and the records into ``out_dir``.
 
+    The tables and records are rewritten after every finished job (marked partial until the last), so a
+    long run shows its results as they come and a stopped one keeps them.
+
     ``methods`` restricts the grid (e.g. the classical baselines only); ``size`` overrides the budget's
     simulated data size (e.g. the classical baselines on the canonical ``full`` data for the leaderboard).
     """
@@ -167,7 +207,10 @@ def reproduce(
         from microsr_bench._registry import unknown_name
 
         raise unknown_name("reproduce method", unknown[0], list(METHODS))
-    from microsr_bench.protocols.report import write_report
+    check_device(device)
+    for folder, flag in ((Path(out_dir), "--out"), (Path(runs_dir) if runs_dir else None, "--runs")):
+        if folder is not None:
+            check_results_folder(folder, flag)
 
     settings = ReproduceSettings(
         budget=budget,
@@ -182,5 +225,6 @@ def reproduce(
         data_size=size,
     )
     frames = get_profile(settings.size).frames_per_hr
-    records = run_grid(grid(datasets, frames_per_hr=frames, methods=methods, physics=physics), settings)
-    return write_report(records, settings.out_dir, budget=budget)
+    jobs = grid(datasets, frames_per_hr=frames, methods=methods, physics=physics)
+    run_grid(jobs, settings, after_job=_IncrementalReport(settings.out_dir, budget, len(jobs)))
+    return settings.out_dir / "tables.md"

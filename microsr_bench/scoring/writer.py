@@ -6,8 +6,7 @@ import json
 import platform
 import shutil
 import time
-import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -15,10 +14,18 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
+from microsr_bench._testhooks import pause_point
 from microsr_bench._version import __version__
 from microsr_bench.data.info import BenchmarkInfo
 from microsr_bench.data.load import BenchmarkDict
 from microsr_bench.errors import InvalidArgumentError
+from microsr_bench.scoring._outputs import (
+    WRITTEN_BY,
+    check_output_folder,
+    disk_full_as_error,
+    remove_stale_temps,
+    temp_sibling,
+)
 from microsr_bench.scoring.format import (
     FORMAT_VERSION,
     METADATA_FILE,
@@ -32,28 +39,36 @@ Model = Callable[[torch.Tensor], torch.Tensor]
 
 
 class _FolderWriter:
-    """Writes into a hidden sibling folder and renames it to ``out_dir`` only when everything is written."""
+    """Writes into a hidden sibling folder and renames it to ``out_dir`` only when everything is written.
 
-    def __init__(self, out_dir: Path, *, overwrite: bool) -> None:
-        if out_dir.exists() and not overwrite:
-            raise InvalidArgumentError(f"{out_dir} already exists; choose another folder or pass overwrite=True.")
+    An existing ``out_dir`` is replaced only with ``overwrite`` and only if this library wrote it (see
+    ``_outputs.check_output_folder``); a full disk becomes one clear error and the temporary is removed.
+    """
+
+    def __init__(self, out_dir: Path, *, overwrite: bool, protected: Sequence[Path] = ()) -> None:
+        check_output_folder(out_dir, overwrite=overwrite, protected=protected)
         self.out_dir = out_dir
-        self.tmp = out_dir.parent / f".{out_dir.name}.tmp-{uuid.uuid4().hex[:8]}"
+        self.tmp = temp_sibling(out_dir)
 
     def __enter__(self) -> _FolderWriter:
-        self.tmp.mkdir(parents=True)
+        with disk_full_as_error("predictions", self.out_dir):
+            self.out_dir.parent.mkdir(parents=True, exist_ok=True)
+            remove_stale_temps(self.out_dir.parent, stem=self.out_dir.name)
+            self.tmp.mkdir()
         return self
 
     def write(self, rel: Path, data: bytes) -> None:
         path = self.tmp / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
+        with disk_full_as_error("predictions", self.out_dir):
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
 
     def commit(self) -> None:
         old = None
         if self.out_dir.exists():
-            old = self.out_dir.parent / f".{self.out_dir.name}.old-{uuid.uuid4().hex[:8]}"
+            old = temp_sibling(self.out_dir, "old")
             self.out_dir.rename(old)
+        pause_point("predictions-commit")
         self.tmp.rename(self.out_dir)
         if old is not None:
             shutil.rmtree(old, ignore_errors=True)
@@ -72,6 +87,7 @@ def _metadata(
 ) -> str:
     return json.dumps(
         {
+            "written_by": WRITTEN_BY,
             "runtime": dict(runtime) if runtime else None,
             "format_version": FORMAT_VERSION,
             "library_version": __version__,
@@ -99,18 +115,20 @@ def write_predictions(
     method: str | None = None,
     runtime: Mapping[str, Any] | Callable[[], Mapping[str, Any]] | None = None,
     overwrite: bool = False,
+    protected: Sequence[Path] = (),
 ) -> Path:
     """Write float predictions in [0, 1] (clipped), keyed by frame id, as a prediction folder.
 
     ``info`` is the ``benchmark`` attribute of the loaded data (for max values and test fingerprints,
     recorded in ``predictions.json``). ``runtime`` (or a function returning it once all predictions are
     made) is recorded there too, and the scorer copies it into the records. The folder appears only once
-    complete.
+    complete. ``overwrite`` replaces only a prediction folder this library wrote; ``out_dir`` may not be the
+    current or home folder, or hold any of the ``protected`` paths (e.g. the data cache).
     """
     items = predictions.items() if isinstance(predictions, Mapping) else predictions
     out = Path(out_dir)
     counts: dict[str, int] = {}
-    with _FolderWriter(out, overwrite=overwrite) as writer:
+    with _FolderWriter(out, overwrite=overwrite, protected=protected) as writer:
         for frame_id, image in items:
             name = frame_id.split("/")[0]
             if name not in info.max_values:
@@ -178,6 +196,7 @@ def write_model_predictions(
     method: str | None = None,
     overwrite: bool = False,
     progress: bool = True,
+    protected: Sequence[Path] = (),
 ) -> Path:
     """Predict the test split with ``model`` and write it as a prediction folder (see write_predictions)."""
     timing: dict[str, float] = {}
@@ -187,7 +206,15 @@ def write_model_predictions(
         return runtime_record(timing, device, batch_size)
 
     return write_predictions(
-        out_dir, stream, bench.benchmark, fmt=fmt, dtype=dtype, method=method, runtime=runtime, overwrite=overwrite
+        out_dir,
+        stream,
+        bench.benchmark,
+        fmt=fmt,
+        dtype=dtype,
+        method=method,
+        runtime=runtime,
+        overwrite=overwrite,
+        protected=protected,
     )
 
 

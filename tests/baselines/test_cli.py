@@ -57,7 +57,9 @@ def test_predict_classical_methods(tiny_cache: Path, tmp_path: Path) -> None:
     assert done.exit_code == 0, done.output
     assert len(list(out.rglob("*.tif"))) == 8
     again = _run(["predict", "--method", "baselines.registry:bicubic", "--dataset", "MITO", *data, "--out", str(out)])
-    assert again.exit_code == 2 and "already exists; pass --overwrite" in again.output
+    assert (
+        again.exit_code == 2 and "already holds predictions written by microsr-bench; pass --overwrite" in again.output
+    )
     fitted = tmp_path / "fit"
     args = ["predict", "--method", "baselines.registry:bicubic_fit", "--dataset", "MITO", "--fit", "--format", "npy"]
     done = _run([*args, *data, "--out", str(fitted)])
@@ -79,3 +81,22 @@ def test_library_errors_become_one_line(tiny_cache: Path, tmp_path: Path) -> Non
         _standalone(), ["train", "resrgan-b", "--dataset", "MITOO", "--cache-dir", str(tiny_cache), *TINY]
     )
     assert done.exit_code == 1 and done.output.startswith("Error: Unknown dataset 'MITOO'")
+
+
+def test_predict_overwrite_never_deletes_a_foreign_folder(
+    tiny_cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data = ["--cache-dir", str(tiny_cache), *TINY]
+    args = ["predict", "--method", "baselines.registry:bicubic", "--dataset", "MITO", *data]
+    thesis = tmp_path / "work" / "thesis.tex"
+    thesis.parent.mkdir()
+    thesis.write_text("chapter 1")
+    done = _run([*args, "--out", str(thesis.parent), "--overwrite"])
+    assert done.exit_code == 2 and "It is left alone, also with --overwrite" in done.output
+    assert thesis.read_text() == "chapter 1"
+    monkeypatch.chdir(thesis.parent)
+    for out in (".", "..", "~", str(tiny_cache.parent)):
+        done = _run([*args, "--out", out, "--overwrite"])
+        assert done.exit_code == 2, (out, done.output)
+        assert "a prediction folder replaces everything in it" in done.output and "Traceback" not in done.output
+    assert sorted(p.name for p in thesis.parent.iterdir()) == ["thesis.tex"]

@@ -48,6 +48,8 @@ def test_reproduce_tiny(tmp_path):
         assert title in tables
     headings = [line for line in tables.splitlines() if line.startswith("#")]
     assert all("SIMULATED" in h for h in headings), "every title must say the data is simulated"
+    assert all("SMOKE TEST (budget tiny): the numbers are meaningless" in h for h in headings)
+    assert "**Partial:**" not in tables, "the finished report is not marked partial"
     # Reduced sizes scale the shot levels (splits.shot_count): tiny MITO has 4 fields x 4 frames = 16 training
     # pairs, so 200 shots take round(200 * 16 / 3600) = 1 pair and 800 shots round(3.56) = 4 pairs; the labels
     # must give the pairs actually used, not the level alone.
@@ -99,3 +101,40 @@ def test_report_shows_only_the_methods_that_ran(tmp_path):
     assert _macro_table([record("frame-average-4", "MITO", "burst", k=4)], "") == []
     with_b = [*records, record("resrgan-b", "MITO", shots=200)]
     assert "| RESRGan-B (base: full MITO) | – | – |" in "\n".join(_dataset_table(with_b, "MITO", "Table II"))
+
+
+def test_tables_are_written_after_every_job_and_stale_temporaries_removed(tmp_path, monkeypatch):
+    import subprocess
+    import sys
+
+    import microsr_bench.protocols.report as report
+    from microsr_bench.protocols import reproduce
+
+    # A killed earlier run's hidden prediction folder, named as the writer names them (pid of a dead process).
+    dead = int(subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True).stdout)
+    leftover = tmp_path / "out" / "runs" / "bicubic" / "paired" / "simulated-tiny" / "MITO-full"
+    leftover = leftover / f".predictions.tmp-{dead}-0123abcd"
+    leftover.mkdir(parents=True)
+    seen = []
+    real = report.write_report
+
+    def spy(records, out_dir, **kwargs):
+        path = real(records, out_dir, **kwargs)
+        seen.append((kwargs["finished"], kwargs["plots"], path.read_text()))
+        return path
+
+    monkeypatch.setattr(report, "write_report", spy)
+    reproduce(
+        "tiny",
+        datasets=["MITO"],
+        methods=("bicubic", "frame-average"),
+        out_dir=tmp_path / "out",
+        cache_dir=tmp_path / "cache",
+        progress=False,
+    )
+    assert not leftover.exists()
+    # tiny MITO has 4 frames per field: bicubic, then frame averaging of k = 1, 2, 4 (grid(frames_per_hr=4)).
+    assert [finished for finished, _, _ in seen] == [(1, 4), (2, 4), (3, 4), (4, 4)]
+    assert "**Partial:** 1 of 4 jobs finished" in seen[0][2] and "| bicubic |" in seen[0][2]
+    assert "**Partial:**" not in seen[-1][2] and seen[-1][1], "the last report is complete and has its plots"
+    assert (tmp_path / "out" / "burst.png").is_file()

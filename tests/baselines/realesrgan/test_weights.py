@@ -105,8 +105,34 @@ def test_default_config_is_the_official_x2plus(tmp_path: Path) -> None:
 def test_weights_only_refuses_arbitrary_objects(tmp_path: Path) -> None:
     path = tmp_path / "evil.pth"
     torch.save({"params": {"x": _NotAWeight()}}, path)
-    with pytest.raises(DataError, match=r"evil.pth is not a plain weights file"):
+    with pytest.raises(
+        DataError, match=r"evil.pth refused: the file contains code \(pickle global [\w.]*_NotAWeight\)"
+    ):
         read_checkpoint(path)
+
+
+class _RunsACommand:
+    """The classic malicious pickle: unpickling it would call os.system. Pickling only records the call."""
+
+    def __init__(self, command: str) -> None:
+        self.command = command
+
+    def __reduce__(self) -> tuple[object, tuple[str]]:
+        import os
+
+        return (os.system, (self.command,))
+
+
+def test_a_pickle_that_would_run_code_is_refused_not_run(tmp_path: Path) -> None:
+    sentinel = tmp_path / "ran"
+    path = tmp_path / "RealESRGAN_x2plus.pth"
+    torch.save({"params_ema": {"conv_first.weight": _RunsACommand(f"touch {sentinel}")}}, path)
+    with pytest.raises(
+        DataError, match=r"refused: the file contains code \(pickle global (posix|nt|os)\.system\)"
+    ) as info:
+        load_official_generator(path)
+    assert "truncated" not in str(info.value) and "download it again" not in str(info.value)
+    assert not sentinel.exists(), "the command must never run"
 
 
 def test_corrupt_and_missing_files(tmp_path: Path) -> None:
