@@ -66,10 +66,6 @@ class NotFoundError(MicroSRError, FileNotFoundError):
     """A file the user must provide (data, weights) is missing; the message says where to put it."""
 
 
-class DiskFullError(MicroSRError, OSError):
-    """The disk (or quota) filled up while writing; what was half-written has been removed."""
-
-
 class DependencyError(MicroSRError, ImportError):
     """An optional dependency is needed for this feature and is not installed."""
 

@@ -9,7 +9,6 @@ later run can tell a dead run's leftovers from a live run's work.
 from __future__ import annotations
 
 import contextlib
-import errno
 import json
 import os
 import shutil
@@ -18,7 +17,8 @@ import uuid
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from microsr_bench.errors import DiskFullError, InvalidArgumentError
+from microsr_bench._diskspace import disk_full_as_error as _disk_full_as_error
+from microsr_bench.errors import InvalidArgumentError
 
 #: ``predictions.json`` -> ``written_by``: marks a folder this library wrote (and may replace).
 WRITTEN_BY = "microsr-bench"
@@ -139,22 +139,10 @@ def check_output_folder(out: Path, *, overwrite: bool, protected: Sequence[Path]
 
 @contextlib.contextmanager
 def disk_full_as_error(what: str, where: Path) -> Iterator[None]:
-    """Turn "no space left" (or an exceeded quota) while writing ``what`` into one clear error."""
-    try:
+    """Turn "no space left" (or an exceeded quota) while writing ``what`` into one clear error.
+
+    The one translation lives in :mod:`microsr_bench._diskspace`; here the fix names another output folder
+    rather than another cache.
+    """
+    with _disk_full_as_error(what, where, hint="or write to another folder (--out) on a disk with more space"):
         yield
-    except OSError as exc:
-        if exc.errno not in (errno.ENOSPC, errno.EDQUOT) or isinstance(exc, DiskFullError):
-            raise
-        free = _free_bytes(where)
-        raise DiskFullError(
-            f"No space left on the disk while writing {what} to {where} ({exc.strerror}; "
-            f"{free} free there now). Nothing half-written was kept. Free some space, or write elsewhere."
-        ) from exc
-
-
-def _free_bytes(where: Path) -> str:
-    for place in (where, *where.parents):
-        with contextlib.suppress(OSError):
-            if place.exists():
-                return f"{shutil.disk_usage(place).free / 1e6:.1f} MB"
-    return "unknown"

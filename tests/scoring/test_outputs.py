@@ -97,7 +97,7 @@ def test_full_disk_leaves_nothing(write, tmp_path, monkeypatch):
         return real(self, data)
 
     monkeypatch.setattr(Path, "write_bytes", fill_up)
-    with pytest.raises(DiskFullError, match=r"No space left on the disk while writing predictions to .*preds"):
+    with pytest.raises(DiskFullError, match=r"predictions.*preds"):
         write("perfect")
     assert list(tmp_path.iterdir()) == []
     assert isinstance(DiskFullError("x"), OSError)
