@@ -17,6 +17,7 @@ __all__ = [
     "InvalidArgumentError",
     "MicroSRError",
     "NotFoundError",
+    "OutputError",
     "PredictionError",
     "RecordError",
     "SubmissionError",
@@ -62,6 +63,11 @@ class ConfigError(MicroSRError, ValueError):
 
 class NotFoundError(MicroSRError, FileNotFoundError):
     """A file the user must provide (data, weights) is missing; the message says where to put it."""
+
+
+class OutputError(MicroSRError, OSError):
+    """An output that cannot or must not be written (it exists, it lies inside an input, the disk is full);
+    the message says where, why, and how to fix it, and nothing new or half-written is left behind."""
 
 
 class DependencyError(MicroSRError, ImportError):

@@ -183,7 +183,7 @@ def evaluate(
         seed=options.seed,
         progress=progress,
     )
-    result.write(paths.result)
+    result.write(paths.result, overwrite=True)  # the cache key above decides when a result is replaced
     atomic_write_text(paths.key, json.dumps({"hash": _hash(key), "key": key}, indent=2, default=str))
     if not keep_predictions:
         shutil.rmtree(paths.predictions, ignore_errors=True)
