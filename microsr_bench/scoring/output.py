@@ -55,6 +55,12 @@ def result_paths(out: str | Path | None, pred_dir: str | Path | None = None) -> 
                 f"existing folder, got a {json_path.suffix or 'suffix-less'} name; e.g. --out {json_path.stem}.json"
             )
     csv_path = json_path.with_suffix(".csv")
+    blocked = next((a for a in json_path.parents if a.exists() or a.is_symlink()), None)
+    if blocked is not None and not blocked.is_dir():
+        raise OutputError(
+            f"--out {out}: {blocked} is a file, not a folder, so {json_path.name} cannot be written under it; "
+            "choose another --out."
+        )
     for path in (json_path, csv_path):
         if pred is not None and _inside(path, pred):
             raise OutputError(

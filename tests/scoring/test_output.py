@@ -60,6 +60,9 @@ def test_out_must_be_a_json_file(scored, tmp_path):
     with pytest.raises(OutputError, match=r"taken.csv is a folder"):
         result.write(tmp_path / "taken.json")
     assert _listing(tmp_path) == ["preds", "taken.csv"]
+    (tmp_path / "file").write_text("x")  # found before scoring, not as a mkdir traceback after it
+    with pytest.raises(OutputError, match=r"file is a file, not a folder, so r.json cannot be written under it"):
+        result_paths(tmp_path / "file" / "sub" / "r.json")
 
 
 def test_existing_result_is_refused_unless_overwrite(scored, tmp_path):
