@@ -12,10 +12,24 @@ from microsr_bench.data.profiles import SizeName
 
 if TYPE_CHECKING:
     from microsr_bench.data.load import SourceName
+    from microsr_bench.protocols.protocols import Degradation, Protocol
+
+_PROTOCOLS = "paired, zero-shot, blind-synthetic or burst"
 
 
 @click.command("score")
 @click.argument("pred_dir", type=click.Path(path_type=Path))
+@click.option(
+    "--protocol",
+    "protocol_name",
+    default=None,
+    help=f"Required: the protocol the predictions followed ({_PROTOCOLS}); the record says it, the leaderboard "
+    "ranks by it.",
+)
+@click.option("--shots", default=None, help="Training pairs used: 200, 400, 800 or full (zero-shot: of --from).")
+@click.option("--from", "source_dataset", default=None, help="Zero-shot only: the sub-dataset trained on.")
+@click.option("--degradation", type=click.Choice(["realesrgan", "physics"]), default=None, help="Blind-synthetic only.")
+@click.option("--k", type=int, default=None, help="Burst only: LR frames per input (one prediction per burst).")
 @click.option("--dataset", "datasets", multiple=True, help="Only these sub-datasets (default: all present).")
 @click.option("--recipes", default="paper,float,normalized", show_default=True, help="Comma-separated recipes.")
 @click.option("--niqe", is_flag=True, help="Also NIQE of every prediction (pristine model).")
@@ -24,56 +38,85 @@ if TYPE_CHECKING:
 @click.option(
     "--method", "method_name", default=None, help="Method name for the record (default: from predictions.json)."
 )
-@click.option("--protocol", default="unspecified", show_default=True, help="Protocol the predictions followed.")
 @click.option(
-    "--out", type=click.Path(path_type=Path), help="Result JSON (default: PRED_DIR-results.json); CSV beside."
+    "--out",
+    type=click.Path(path_type=Path),
+    help="Result JSON file, or a folder to write it in (default: PRED_DIR-results.json); the CSV goes beside it.",
 )
+@click.option("--overwrite", is_flag=True, help="Replace an existing result (JSON and CSV) at --out.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result set as JSON instead of the table.")
 @click.option("--source", type=click.Choice(["auto", "simulated", "folder", "hub"]), default="auto", show_default=True)
-@click.option("--size", type=click.Choice(["full", "small", "tiny"]), default="full", show_default=True)
+@click.option(
+    "--size",
+    type=click.Choice(["full", "small", "tiny"]),
+    default=None,
+    help="Data size (default: the size predictions.json records, else full).",
+)
 @click.option("--cache-dir", type=click.Path(path_type=Path))
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the bootstrap intervals.")
 @click.option("--n-boot", type=int, default=2000, show_default=True, help="Bootstrap resamples.")
 @click.option("--quiet", is_flag=True, help="No progress bars.")
 def score_cmd(
     pred_dir: Path,
+    protocol_name: str | None,
+    shots: str | None,
+    source_dataset: str | None,
+    degradation: Degradation | None,
+    k: int | None,
     datasets: tuple[str, ...],
     recipes: str,
     niqe: bool,
     niqe_model: Path | None,
     fid: bool,
     method_name: str | None,
-    protocol: str,
     out: Path | None,
+    overwrite: bool,
     as_json: bool,
     source: SourceName,
-    size: SizeName,
+    size: SizeName | None,
     cache_dir: Path | None,
     seed: int,
     n_boot: int,
     quiet: bool,
 ) -> None:
-    """Validate PRED_DIR (every problem at once; exit 1, nothing written) and score it against the test split."""
-    from microsr_bench.scoring import MethodInfo, ProtocolInfo, score_predictions
+    """Validate PRED_DIR (every problem at once; exit 1, nothing written) and score it against the test split.
 
+    Writes the result set to --out (JSON) and the per-image scores beside it (CSV), both or neither; an
+    existing result is replaced only with --overwrite (docs/scoring.md, "Outputs").
+    """
+    from microsr_bench.scoring import MethodInfo, ProtocolInfo, score_predictions
+    from microsr_bench.scoring.output import result_paths
+    from microsr_bench.scoring.score import _datasets_in
+
+    # Everything that can be refused without the data is refused before it is loaded or generated.
+    names = _datasets_in(pred_dir, list(datasets) or None)
+    protocol = _protocol(protocol_name, names, shots, source_dataset, degradation, k)
+    json_path, _ = result_paths(out, pred_dir)
+    if json_path.exists() and not overwrite:
+        from microsr_bench.errors import OutputError
+
+        raise OutputError(
+            f"{json_path} already exists (an earlier result); nothing was scored. Pass --overwrite to replace it "
+            "and its CSV, or choose another --out."
+        )
     result = score_predictions(
         pred_dir,
-        datasets=list(datasets) or None,
+        datasets=names,
         recipes=[r.strip() for r in recipes.split(",") if r.strip()],
         niqe=niqe,
         niqe_model=niqe_model,
         fid=fid,
         source=source,
         size=size,
+        shots=protocol.shots,
         cache_dir=cache_dir,
         method=MethodInfo(name=method_name or _method_from_metadata(pred_dir)),
-        protocol=ProtocolInfo(name=protocol),
+        protocol=ProtocolInfo.of(protocol),
         n_boot=n_boot,
         seed=seed,
         progress=not quiet,
     )
-    target = out or pred_dir.with_name(f"{pred_dir.name}-results.json")
-    json_path, csv_path = result.write(target)
+    json_path, csv_path = result.write(out, overwrite=overwrite)
     if as_json:
         click.echo(json.dumps(result.result_set(), indent=2))
         return
@@ -81,9 +124,37 @@ def score_cmd(
     click.echo(f"\nwrote {json_path} and {csv_path}")
 
 
+def _protocol(
+    name: str | None,
+    names: list[str],
+    shots: str | None,
+    source: str | None,
+    degradation: Degradation | None,
+    k: int | None,
+) -> Protocol:
+    """The protocol object for every scored sub-dataset (each is checked: zero-shot never scores its source)."""
+    from microsr_bench.protocols import make_protocol
+
+    if name is None:
+        raise click.UsageError(
+            f"--protocol is required: the protocol the predictions followed, one of {_PROTOCOLS} (docs/protocols.md). "
+            "The record carries it, and `leaderboard submit` ranks by it."
+        )
+    key = name.replace("-", "_")
+    for option, value, owner in (("--from", source, "zero_shot"), ("--degradation", degradation, "blind_synthetic")):
+        if value is not None and key != owner:
+            raise click.UsageError(f"{option} belongs to --protocol {owner.replace('_', '-')}, not {name}.")
+    if k is not None and key != "burst":
+        raise click.UsageError(f"--k belongs to --protocol burst, not {name}.")
+    made = [
+        make_protocol(name, n, shots=shots, source=source or "MITO", degradation=degradation or "realesrgan", k=k or 4)
+        for n in names
+    ]
+    return made[0]
+
+
 def _method_from_metadata(pred_dir: Path) -> str:
-    try:
-        meta = json.loads((pred_dir / "predictions.json").read_text())
-        return str(meta.get("method") or "unnamed")
-    except (OSError, ValueError):
-        return "unnamed"
+    from microsr_bench.scoring.format import metadata_or_empty
+
+    method = metadata_or_empty(pred_dir).get("method")
+    return method if isinstance(method, str) and method else "unnamed"

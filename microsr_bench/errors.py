@@ -18,6 +18,7 @@ __all__ = [
     "InvalidArgumentError",
     "MicroSRError",
     "NotFoundError",
+    "OutputError",
     "PredictionError",
     "RecordError",
     "SubmissionError",
@@ -66,17 +67,22 @@ class NotFoundError(MicroSRError, FileNotFoundError):
     """A file the user must provide (data, weights) is missing; the message says where to put it."""
 
 
-class DependencyError(MicroSRError, ImportError):
-    """An optional dependency is needed for this feature and is not installed."""
+class OutputError(MicroSRError, OSError):
+    """An output that cannot or must not be written (it exists, it lies inside an input, the disk is full);
+    the message says where, why, and how to fix it, and nothing new or half-written is left behind."""
 
 
-class DiskFullError(MicroSRError, OSError):
+class DiskFullError(OutputError):
     """The disk (or quota) ran out while writing; the message says what, where, how much space is needed and how to
     fix it. ``errno`` stays ``ENOSPC`` (or ``EDQUOT``) so code that checks it still works."""
 
     def __init__(self, message: str, *, errno_code: int = 28) -> None:
         super().__init__(message)
         self.errno = errno_code
+
+
+class DependencyError(MicroSRError, ImportError):
+    """An optional dependency is needed for this feature and is not installed."""
 
 
 class WorkerError(MicroSRError, RuntimeError):

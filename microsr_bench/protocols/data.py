@@ -69,7 +69,7 @@ def protocol_data(
         return ProtocolData(bench["train"], bench["validation"], bench)
     if isinstance(protocol, ZeroShot):
         src = load(protocol.source, protocol.source_shots)
-        tgt = src if protocol.target == protocol.source and protocol.source_shots is None else load(protocol.target)
+        tgt = load(protocol.target)  # never the source: ZeroShot refuses target == source
         return ProtocolData(src["train"], src["validation"], tgt)
     bench = load(protocol.dataset)
     train = synthetic_pairs(bench, protocol, seed=seed, progress=progress)

@@ -239,7 +239,7 @@ def _commit(result: ScoreResult, paths: EvaluationPaths, key: dict[str, Any]) ->
     """Write result, CSV, then the key naming their digests: the key commits exactly those two files."""
     try:
         with disk_full_as_error("the result", paths.folder):
-            result.write(paths.result)
+            result.write(paths.result, overwrite=True)  # the cache key decides when a result is replaced
             pause_point("evaluate-before-key")
             digests = {"result_sha256": file_sha256(paths.result), "csv_sha256": file_sha256(paths.csv)}
             atomic_write_text(

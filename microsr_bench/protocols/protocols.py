@@ -76,6 +76,14 @@ class ZeroShot:
     def __post_init__(self) -> None:
         get_card(self.target)
         get_card(self.source)
+        if self.target == self.source:
+            # Training and scoring on one sub-dataset is what paired measures; as zero-shot it would be
+            # ranked against methods that never saw that sub-dataset.
+            raise InvalidArgumentError(
+                f"zero_shot scores a sub-dataset the method did not train on, but source and target are both "
+                f"{self.target!r}. Use the paired protocol (paired({self.target!r}, shots); on the command line "
+                f"--protocol paired), or choose another source (--from) than the scored --dataset."
+            )
         object.__setattr__(self, "source_shots", normalize_shots(self.source_shots))
 
     @property

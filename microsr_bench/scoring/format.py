@@ -16,12 +16,16 @@ the data source and the test fingerprints the predictions were made for; the sco
 from __future__ import annotations
 
 import io
+import json
+import stat
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal, get_args
 
 import numpy as np
 import tifffile
 from PIL import Image
+
+from microsr_bench.data.profiles import SizeName
 
 FORMAT_VERSION = 1
 METADATA_FILE = "predictions.json"
@@ -32,6 +36,8 @@ PredFormat = Literal["tif", "png", "npy"]
 #: refused before decoding (a decompression bomb or a stack would be).
 MAX_BYTES_PER_PIXEL = 4.5
 _HEADER_ALLOWANCE = 64 * 1024
+#: predictions.json is a few hundred bytes; anything far larger is not ours and is not read.
+MAX_METADATA_BYTES = 1024 * 1024
 
 
 class PredictionFileError(Exception):
@@ -66,14 +72,76 @@ def _header_shape_dtype(path: Path) -> tuple[tuple[int, ...], np.dtype]:
         return tuple(page.shape), np.dtype(page.dtype)
 
 
+def regular_file_size(path: Path) -> int:
+    """The size of ``path`` if it is a regular file (after links); PredictionFileError otherwise.
+
+    Checked before opening: opening a FIFO blocks until someone writes to it, a device may never end.
+    """
+    try:
+        info = path.stat()
+    except OSError as exc:
+        if path.is_symlink():
+            raise PredictionFileError(f"broken or looping symbolic link ({exc.strerror or exc})") from exc
+        raise
+    if not stat.S_ISREG(info.st_mode):
+        kind = "folder" if stat.S_ISDIR(info.st_mode) else "FIFO" if stat.S_ISFIFO(info.st_mode) else "special file"
+        raise PredictionFileError(f"a {kind}, not a regular file; predictions and predictions.json are plain files")
+    return info.st_size
+
+
+def read_metadata(pred_dir: Path) -> dict[str, Any]:
+    """``PRED_DIR/predictions.json`` as a dict; ``{}`` when there is none.
+
+    Raises PredictionFileError when it is not a regular file, too large, not JSON or not a JSON object.
+    """
+    path = pred_dir / METADATA_FILE
+    if not path.exists() and not path.is_symlink():
+        return {}
+    size = regular_file_size(path)
+    if size > MAX_METADATA_BYTES:
+        raise PredictionFileError(f"{size} bytes; a predictions.json is a few hundred (limit {MAX_METADATA_BYTES})")
+    try:
+        meta = json.loads(path.read_bytes())
+    except ValueError as exc:
+        raise PredictionFileError(f"not valid JSON ({exc})") from exc
+    if not isinstance(meta, dict):
+        raise PredictionFileError(f"a JSON {type(meta).__name__}, expected an object (as write_predictions writes)")
+    return meta
+
+
+def metadata_or_empty(pred_dir: Path) -> dict[str, Any]:
+    """predictions.json, or ``{}`` when absent or unusable (validation reports why, before any scoring)."""
+    try:
+        return read_metadata(pred_dir) if pred_dir.is_dir() else {}
+    except (PredictionFileError, OSError):
+        return {}
+
+
+def metadata_runtime(pred_dir: Path) -> dict[str, Any]:
+    runtime = metadata_or_empty(pred_dir).get("runtime") or {}
+    return dict(runtime) if isinstance(runtime, dict) else {}
+
+
+def size_for(pred_dir: Path, size: SizeName | None) -> SizeName:
+    """``size``, else the size predictions.json records (write_predictions does), else ``full``."""
+    if size is not None:
+        return size
+    recorded = metadata_or_empty(pred_dir).get("size")
+    for name in get_args(SizeName):
+        if recorded == name:
+            return name
+    return "full"
+
+
 def read_prediction(path: Path, *, shape: tuple[int, int], max_value: int) -> np.ndarray:
     """Read, check and scale one prediction to float64 in [0, 1].
 
-    The header is checked (size on disk, shape, dtype) before any pixel is decoded, so a decompression bomb
-    or a huge stack is refused unread.
+    The file must be a regular file (a FIFO or device would block or never end), and its header is checked
+    (size on disk, shape, dtype) before any pixel is decoded, so a decompression bomb or a huge stack is
+    refused unread.
     """
     limit = MAX_BYTES_PER_PIXEL * shape[0] * shape[1] + _HEADER_ALLOWANCE
-    size = path.stat().st_size
+    size = regular_file_size(path)
     if size > limit:
         raise PredictionFileError(f"{size} bytes is too large for a {shape[0]}x{shape[1]} image (limit {limit:.0f})")
     try:

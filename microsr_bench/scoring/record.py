@@ -15,8 +15,10 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from microsr_bench._imageio import atomic_write_text
+from microsr_bench._version import __version__
+from microsr_bench.data.info import BenchmarkInfo
 from microsr_bench.errors import RecordError
+from microsr_bench.scoring.provenance import MethodInfo, ProtocolInfo
 
 SCHEMA_VERSION = "1.0"
 RECORD_TYPE = "microsr-bench-result"
@@ -125,27 +127,109 @@ def now_iso() -> str:
     return datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
+def build_record(
+    name: str,
+    info: BenchmarkInfo,
+    summaries: dict[str, dict[str, Any]],
+    n_fields: int,
+    method: MethodInfo,
+    protocol: ProtocolInfo,
+    runtime: Mapping[str, Any],
+    aggregation: dict[str, Any],
+    set_metrics: Mapping[str, float],
+) -> dict[str, Any]:
+    """One sub-dataset's record from its metric summaries (``recipe/metric`` or no-reference columns)."""
+    metrics: dict[str, dict[str, Any]] = {}
+    no_reference: dict[str, Any] = {}
+    for column, summary in summaries.items():
+        if "/" in column:
+            recipe, metric = column.split("/")
+            metrics.setdefault(recipe, {})[metric] = summary
+        else:
+            no_reference[column] = summary
+    n_images = next(iter(summaries.values()))["n_images"]
+    record: dict[str, Any] = {
+        "schema_version": SCHEMA_VERSION,
+        "record_type": RECORD_TYPE,
+        "library_version": __version__,
+        "created": now_iso(),
+        "method": {
+            "name": method.name,
+            "description": method.description,
+            "version": method.version,
+            "identity": method.identity,
+            "parameters": dict(method.parameters),
+            "initialisation": method.initialisation,
+        },
+        "protocol": {"name": protocol.name, "parameters": dict(protocol.parameters)},
+        "dataset": {
+            "name": name,
+            "split": "test",
+            "source": info.source,
+            "size": info.size,
+            "canonical": info.canonical,
+            "fingerprint": info.fingerprint(name, "test"),
+            "max_value": info.max_values[name],
+            "source_details": info.source_details.get(name, {}),
+        },
+        "shots": info.shots,
+        "train_pairs": info.train_pairs.get(name),
+        "n_images": n_images,
+        "n_fields": n_fields,
+        "metrics": metrics,
+        "aggregation": aggregation,
+        "runtime": {
+            "seconds_per_image": runtime.get("seconds_per_image"),
+            "device": runtime.get("device"),
+            "device_name": runtime.get("device_name"),
+            "what": runtime.get("what"),
+        },
+        "environment": environment(),
+    }
+    if no_reference:
+        record["no_reference"] = no_reference
+    if set_metrics:
+        record["set_metrics"] = dict(set_metrics)
+    return record
+
+
 def write_result(
-    out: Path, records: list[dict[str, Any]], macro: dict[str, Any] | None, per_image: Iterable[Mapping[str, Any]]
+    out: Path,
+    records: list[dict[str, Any]],
+    macro: dict[str, Any] | None,
+    per_image: Iterable[Mapping[str, Any]],
+    *,
+    overwrite: bool = False,
+    pred_dir: Path | None = None,
 ) -> tuple[Path, Path]:
-    """Validate, then write the result set (JSON) and the per-image scores (CSV beside it), each atomically."""
-    csv_path = out.with_suffix(".csv")
+    """Validate, then write the result set (JSON) and the per-image scores (CSV beside it) as one atomic pair.
+
+    ``out`` is a ``.json`` file or an existing folder; the rules (never inside ``pred_dir``, never over an
+    existing result unless ``overwrite``, a full disk reported as such) are in ``scoring/output.py``.
+    """
+    from microsr_bench.scoring.output import result_paths, write_pair
+
+    json_path, csv_path = result_paths(out, pred_dir)
     for record in records:
         record["per_image_file"] = csv_path.name
     result = json_safe(
         {"schema_version": SCHEMA_VERSION, "record_type": SET_TYPE, "records": records, "macro_average": macro}
     )
-    validate_result_set(result, where=str(out))
+    validate_result_set(result, where=str(json_path))
     rows = list(per_image)
     buffer = io.StringIO()
     if rows:
         writer = csv.DictWriter(buffer, fieldnames=list(rows[0]), lineterminator="\n")
         writer.writeheader()
         writer.writerows(rows)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(csv_path, buffer.getvalue())
-    atomic_write_text(out, json.dumps(result, indent=2, allow_nan=False) + "\n")
-    return out, csv_path
+    write_pair(
+        json_path,
+        csv_path,
+        json.dumps(result, indent=2, allow_nan=False) + "\n",
+        buffer.getvalue(),
+        overwrite=overwrite,
+    )
+    return json_path, csv_path
 
 
 def read_result(path: Path) -> dict[str, Any]:

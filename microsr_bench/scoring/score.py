@@ -2,50 +2,30 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from tqdm.auto import tqdm
 
-from microsr_bench._version import __version__
 from microsr_bench.data.info import BenchmarkInfo
 from microsr_bench.data.load import BenchmarkDict, SourceName, load_benchmark
 from microsr_bench.data.profiles import SizeName
+from microsr_bench.data.splits import normalize_shots
 from microsr_bench.errors import InvalidArgumentError, PredictionError
 from microsr_bench.metrics import default_cap, macro_average, score_group, summarize
 from microsr_bench.metrics.recipes import FULL_REFERENCE_METRICS, list_recipes
-from microsr_bench.scoring.format import METADATA_FILE, read_prediction
-from microsr_bench.scoring.record import RECORD_TYPE, SCHEMA_VERSION, environment, now_iso, write_result
+from microsr_bench.scoring.format import metadata_runtime, read_prediction, size_for
+from microsr_bench.scoring.provenance import MethodInfo, ProtocolInfo
+from microsr_bench.scoring.record import SCHEMA_VERSION, build_record, write_result
 from microsr_bench.scoring.table import format_table
 from microsr_bench.scoring.validate import ExpectedSplit, validate_prediction_dir
 
 #: Frames scored together; bounds memory (each frame is ~2 MB per float64 copy) without losing speed.
 CHUNK = 25
-
-
-@dataclass(frozen=True)
-class MethodInfo:
-    """What a record says about the method that made the predictions."""
-
-    name: str = "unnamed"
-    description: str = ""
-    version: str | None = None
-    identity: str | None = None
-    parameters: Mapping[str, Any] = field(default_factory=dict)
-    initialisation: str | None = None
-
-
-@dataclass(frozen=True)
-class ProtocolInfo:
-    """What a record says about the protocol; ``unspecified`` when the scorer was not told."""
-
-    name: str = "unspecified"
-    parameters: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -56,6 +36,8 @@ class ScoreResult:
     macro: dict[str, Any] | None
     per_image: list[dict[str, Any]]
     info: BenchmarkInfo
+    #: The prediction folder scored; ``write`` never writes inside it.
+    pred_dir: Path | None = None
 
     def result_set(self) -> dict[str, Any]:
         from microsr_bench.scoring.record import SET_TYPE, json_safe
@@ -72,9 +54,21 @@ class ScoreResult:
     def table(self) -> str:
         return format_table(self.records, self.macro, simulated=self.info.is_simulated)
 
-    def write(self, out: str | Path) -> tuple[Path, Path]:
-        """Write the result set (JSON, validated against the schema) and the per-image CSV beside it."""
-        return write_result(Path(out), self.records, self.macro, self.per_image)
+    def write(self, out: str | Path | None = None, *, overwrite: bool = False) -> tuple[Path, Path]:
+        """Write the result set (JSON, validated against the schema) and the per-image CSV beside it.
+
+        ``out``: a ``.json`` file or an existing folder (default ``<PRED_DIR>-results.json`` beside the
+        prediction folder), never inside the prediction folder. An existing result is replaced only with
+        ``overwrite``. Both files appear together or not at all (docs/scoring.md, "Outputs").
+        """
+        return write_result(
+            Path(out) if out is not None else None,  # type: ignore[arg-type]
+            self.records,
+            self.macro,
+            self.per_image,
+            overwrite=overwrite,
+            pred_dir=self.pred_dir,
+        )
 
 
 def _groups(rows: Sequence[tuple[str, str]]) -> dict[str, list[str]]:
@@ -149,14 +143,14 @@ def _datasets_in(pred_dir: Path, requested: Sequence[str] | None) -> list[str]:
     return names
 
 
-def _metadata_runtime(pred_dir: Path) -> dict[str, Any]:
-    path = pred_dir / METADATA_FILE
-    try:
-        meta = json.loads(path.read_text()) if path.is_file() else {}
-    except ValueError:
-        return {}
-    runtime = meta.get("runtime") or {}
-    return dict(runtime) if isinstance(runtime, dict) else {}
+def _burst_ids(bench: BenchmarkDict, names: Sequence[str], protocol: ProtocolInfo) -> dict[str, list[str]] | None:
+    """Under the burst protocol, one prediction per burst, named after its first frame (protocols/data.py)."""
+    if protocol.name != "burst":
+        return None
+    from microsr_bench.protocols.data import burst_inputs
+
+    k = int(protocol.parameters.get("k", 4))
+    return {n: [first for first, _ in burst_inputs(bench, n, k)] for n in names}
 
 
 def _score_dataset(
@@ -204,71 +198,6 @@ def _summaries(
     return out
 
 
-def _record(
-    name: str,
-    info: BenchmarkInfo,
-    summaries: dict[str, dict[str, Any]],
-    n_fields: int,
-    method: MethodInfo,
-    protocol: ProtocolInfo,
-    runtime: Mapping[str, Any],
-    aggregation: dict[str, Any],
-    set_metrics: Mapping[str, float],
-) -> dict[str, Any]:
-    metrics: dict[str, dict[str, Any]] = {}
-    no_reference: dict[str, Any] = {}
-    for column, summary in summaries.items():
-        if "/" in column:
-            recipe, metric = column.split("/")
-            metrics.setdefault(recipe, {})[metric] = summary
-        else:
-            no_reference[column] = summary
-    n_images = next(iter(summaries.values()))["n_images"]
-    record: dict[str, Any] = {
-        "schema_version": SCHEMA_VERSION,
-        "record_type": RECORD_TYPE,
-        "library_version": __version__,
-        "created": now_iso(),
-        "method": {
-            "name": method.name,
-            "description": method.description,
-            "version": method.version,
-            "identity": method.identity,
-            "parameters": dict(method.parameters),
-            "initialisation": method.initialisation,
-        },
-        "protocol": {"name": protocol.name, "parameters": dict(protocol.parameters)},
-        "dataset": {
-            "name": name,
-            "split": "test",
-            "source": info.source,
-            "size": info.size,
-            "canonical": info.canonical,
-            "fingerprint": info.fingerprint(name, "test"),
-            "max_value": info.max_values[name],
-            "source_details": info.source_details.get(name, {}),
-        },
-        "shots": info.shots,
-        "train_pairs": info.train_pairs.get(name),
-        "n_images": n_images,
-        "n_fields": n_fields,
-        "metrics": metrics,
-        "aggregation": aggregation,
-        "runtime": {
-            "seconds_per_image": runtime.get("seconds_per_image"),
-            "device": runtime.get("device"),
-            "device_name": runtime.get("device_name"),
-            "what": runtime.get("what"),
-        },
-        "environment": environment(),
-    }
-    if no_reference:
-        record["no_reference"] = no_reference
-    if set_metrics:
-        record["set_metrics"] = dict(set_metrics)
-    return record
-
-
 def score_predictions(
     pred_dir: str | Path,
     *,
@@ -281,7 +210,8 @@ def score_predictions(
     fid_weights: str | Path | None = None,
     bench: BenchmarkDict | None = None,
     source: SourceName = "auto",
-    size: SizeName = "full",
+    size: SizeName | None = None,
+    shots: int | str | None = None,
     cache_dir: str | Path | None = None,
     method: MethodInfo | None = None,
     protocol: ProtocolInfo | None = None,
@@ -303,12 +233,16 @@ def score_predictions(
         recipes, metrics: full-reference recipes and metrics to compute.
         niqe: also compute NIQE of every prediction (pristine model, or ``niqe_model``, a fitted model file).
         fid: also compute FID between the predictions and the HR test images (needs the Inception weights).
-        bench: already loaded data (else loaded with ``source``/``size``/``cache_dir``; ``shots`` in records
-            comes from it).
+        bench: already loaded data (else loaded with ``source``/``size``/``shots``/``cache_dir``; ``shots``
+            in records comes from it).
+        size: the data size; default: the size ``predictions.json`` records (``write_predictions`` writes
+            it), else ``full``.
+        shots: the training pairs the method used (200, 400, 800 or full), recorded as the records'
+            ``shots`` and ``train_pairs``; the test split is the same for every value.
         method, protocol, runtime: what the records say about how the predictions were made; ``runtime``
             defaults to what ``predictions.json`` recorded.
-        ids: per sub-dataset, the test frame ids expected (default: all); the burst protocol scores one
-            prediction per burst, named after its first frame.
+        ids: per sub-dataset, the test frame ids expected; default: all, or under the burst protocol
+            (``protocol.name == "burst"``) one prediction per burst of ``k`` frames, named after its first frame.
         n_boot, seed: bootstrap resamples and seed of the intervals.
     """
     folder = Path(pred_dir)
@@ -316,14 +250,29 @@ def score_predictions(
     bad_recipes = [r for r in recipes if r not in list_recipes()]
     if bad_recipes or not recipes:
         raise InvalidArgumentError(f"recipes must be among {', '.join(list_recipes())}, got {list(recipes)}.")
+    _check_early(n_boot, seed, fid, fid_weights)
+    # Loaded before the data: a missing or broken model file is refused before any data is loaded.
+    model = _niqe_model(niqe_model) if niqe or niqe_model else None
+    protocol = protocol or ProtocolInfo()
     if bench is None:
-        bench = load_benchmark(names, source=source, size=size, cache_dir=cache_dir, progress=progress)
+        bench = load_benchmark(
+            names,
+            shots=normalize_shots(shots),
+            source=source,
+            size=size_for(folder, size),
+            cache_dir=cache_dir,
+            progress=progress,
+        )
+    elif shots is not None and normalize_shots(shots) != bench.benchmark.shots:
+        raise InvalidArgumentError(
+            f"shots={shots!r} but the given bench was loaded with shots={bench.benchmark.shots!r}; the records take "
+            "shots from the bench: leave shots out, or load the bench with those shots."
+        )
     missing = [n for n in names if n not in bench.benchmark.datasets]
     if missing:
         raise InvalidArgumentError(f"the loaded data has no {', '.join(missing)}; load those sub-datasets too.")
-    expected = _expected(bench, names, ids)
+    expected = _expected(bench, names, ids if ids is not None else _burst_ids(bench, names, protocol))
     files = validate_prediction_dir(folder, expected, bench.benchmark, progress=progress)
-    model = _niqe_model(niqe_model) if niqe or niqe_model else None
     columns = [f"{r}/{m}" for r in recipes for m in metrics] + (["niqe"] if model is not None else [])
     aggregation = {
         "method": "mean over frames; cluster-robust SE and percentile bootstrap over HR images (fields of view)",
@@ -331,7 +280,7 @@ def score_predictions(
         "seed": seed,
         "psnr_cap_db": float(default_cap("psnr") or 0.0),
     }
-    runtime = dict(runtime if runtime is not None else _metadata_runtime(folder))
+    runtime = dict(runtime if runtime is not None else metadata_runtime(folder))
     total = sum(len(e.ids) for e in expected.values())
     records, per_image, per_dataset = [], [], {}
     with tqdm(total=total, desc="scoring", unit="frame", disable=not progress) as bar:
@@ -341,20 +290,20 @@ def score_predictions(
             per_dataset[name] = (rows, groups)
             set_metrics = {"fid": _fid(bench, name, files[name], expected[name], fid_weights)} if fid else {}
             records.append(
-                _record(
+                build_record(
                     name,
                     bench.benchmark,
                     _summaries(rows, groups, columns, n_boot, seed),
                     len(set(groups)),
                     method or MethodInfo(),
-                    protocol or ProtocolInfo(),
+                    protocol,
                     runtime,
                     aggregation,
                     set_metrics,
                 )
             )
     macro = _macro(per_dataset, columns, n_boot, seed) if len(names) > 1 else None
-    return ScoreResult(records, macro, per_image, bench.benchmark)
+    return ScoreResult(records, macro, per_image, bench.benchmark, pred_dir=folder)
 
 
 def _macro(
@@ -369,6 +318,16 @@ def _macro(
         record = summary.as_record()
         metrics.setdefault(recipe, {})[metric] = {k: record[k] for k in ("mean", "sem", "ci95")}
     return {"datasets": sorted(per_dataset, key=["MITO", "MPM", "MEM", "NUC"].index), "metrics": metrics}
+
+
+def _check_early(n_boot: int, seed: int, fid: bool, fid_weights: str | Path | None) -> None:
+    """Refuse, before anything is loaded or scored, the arguments that would only fail at the end."""
+    from microsr_bench.metrics._inception_weights import find_inception_weights
+    from microsr_bench.metrics.aggregate import _check_boot
+
+    _check_boot(n_boot, seed)
+    if fid:
+        find_inception_weights(fid_weights)
 
 
 def _niqe_model(path: str | Path | None) -> Any:

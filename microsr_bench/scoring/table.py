@@ -1,4 +1,8 @@
-"""Plain-text tables of result records, shaped like the paper's (mean ± standard error per metric)."""
+"""Plain-text tables of result records, shaped like the paper's (mean ± standard error per metric).
+
+The ± here is one (cluster-robust) standard error, as in the paper's tables; the leaderboard's ± is half the
+width of the 95 % bootstrap interval, about twice as wide. Both the header and the legend say which.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,12 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+#: What the ± of a cell is; said in the header so it is not read as the leaderboard's (half the 95 % interval).
+PLUS_MINUS = "± one standard error (SE), not a 95 % interval"
+LEGEND = (
+    "± is one cluster-robust standard error over HR images (fields of view), as in the paper's tables; the "
+    "leaderboard's ± is half the 95 % interval (about 2 SE). The 95 % intervals are in the JSON record."
+)
 _LABELS = {"psnr": "PSNR (dB)", "ssim": "SSIM", "ms_ssim": "MS-SSIM", "nrmse": "NRMSE", "niqe": "NIQE"}
 _DIGITS = {"psnr": (2, 3), "ssim": (3, 3), "ms_ssim": (3, 3), "nrmse": (4, 4), "niqe": (2, 3)}
 _RECIPES = {
@@ -44,6 +54,7 @@ def format_table(records: Sequence[Mapping[str, Any]], macro: Mapping[str, Any] 
     lines = [f"method {method}, protocol {protocol}, source {records[0]['dataset']['source']}"]
     if simulated:
         lines[0] += " - SIMULATED data: not comparable with results on the real data"
+    lines.append(f"cells: mean {PLUS_MINUS}")
     for recipe, metric_names in groups.items():
         header = f"{'dataset':<8}{'images':>7}{'fields':>7}" + "".join(f"{_LABELS.get(m, m):>24}" for m in metric_names)
         lines += ["", f"recipe {recipe}: {_RECIPES.get(recipe, '')}", header]
@@ -56,5 +67,5 @@ def format_table(records: Sequence[Mapping[str, Any]], macro: Mapping[str, Any] 
         if macro and recipe in macro["metrics"]:
             cells = "".join(f"{_cell(macro['metrics'][recipe].get(m), m):>24}" for m in metric_names)
             lines.append(f"{'macro':<8}{'':>7}{'':>7}{cells}")
-    lines += ["", "mean ± standard error over HR images (fields of view); 95 % intervals are in the JSON record."]
+    lines += ["", LEGEND]
     return "\n".join(lines)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -19,6 +18,7 @@ from microsr_bench.scoring.format import (
     METADATA_FILE,
     SUFFIXES,
     PredictionFileError,
+    read_metadata,
     read_prediction,
 )
 
@@ -36,12 +36,17 @@ class ExpectedSplit:
     max_value: int
 
 
-def _inside(path: Path, root: Path) -> bool:
+def _link_problem(path: Path, root: Path) -> str | None:
+    """Why a symbolic link may not be followed (broken, looping, leading outside ``root``), or None."""
     try:
-        path.resolve().relative_to(root)
+        target = path.resolve(strict=True)
+    except (OSError, RuntimeError) as exc:  # RuntimeError: a loop, on Python < 3.13
+        return f"{path}: broken or looping symbolic link ({exc}); replace it with the file it should point to"
+    try:
+        target.relative_to(root)
     except ValueError:
-        return False
-    return True
+        return f"{path}: symbolic link leading outside the prediction folder (to {target}); copy the file in instead"
+    return None
 
 
 def _index_dataset(pred_dir: Path, expected: ExpectedSplit, problems: list[str]) -> dict[str, Path]:
@@ -50,6 +55,10 @@ def _index_dataset(pred_dir: Path, expected: ExpectedSplit, problems: list[str])
     base = pred_dir / expected.dataset
     wanted = set(expected.ids)
     found: dict[str, Path] = {}
+    escape = _link_problem(base, root) if base.is_symlink() else None
+    if escape is not None:
+        problems.append(escape)  # os.walk would follow a linked top folder wherever it leads
+        return found
     for dirpath, dirnames, filenames in os.walk(base, followlinks=False):
         folder = Path(dirpath)
         for dirname in list(dirnames):
@@ -62,10 +71,11 @@ def _index_dataset(pred_dir: Path, expected: ExpectedSplit, problems: list[str])
             path = folder / filename
             rel = path.relative_to(pred_dir)
             frame_id = str(rel.with_suffix("")).replace(os.sep, "/")
+            link = _link_problem(path, root) if path.is_symlink() else None
             if path.suffix.lower() not in SUFFIXES or frame_id not in wanted:
                 problems.append(f"{path}: extra file (not a prediction for a {expected.dataset} test frame)")
-            elif path.is_symlink() and not _inside(path, root):
-                problems.append(f"{path}: symbolic link leading outside the prediction folder")
+            elif link is not None:
+                problems.append(link)
             elif frame_id in found:
                 problems.append(f"{path}: second file for {frame_id} (also {found[frame_id].name}); keep one")
             else:
@@ -91,25 +101,45 @@ def _check_one(args: tuple[Path, tuple[int, int], int]) -> str | None:
 
 def _check_metadata(pred_dir: Path, info: BenchmarkInfo, names: Sequence[str], problems: list[str]) -> None:
     path = pred_dir / METADATA_FILE
-    if not path.is_file():
-        return
     try:
-        meta = json.loads(path.read_text())
-        version = meta["format_version"]
-        recorded = meta.get("datasets", {})
-    except (ValueError, KeyError, TypeError) as exc:
-        problems.append(f"{path}: unreadable metadata ({exc}); fix or delete it")
+        meta = read_metadata(pred_dir)
+    except PredictionFileError as exc:
+        problems.append(f"{path}: {exc}; fix or delete it")
         return
+    except OSError as exc:
+        problems.append(f"{path}: cannot be read ({exc}); fix or delete it")
+        return
+    if not meta:
+        return
+    version = meta.get("format_version")
+    recorded = meta.get("datasets", {})
     if version != FORMAT_VERSION:
-        problems.append(f"{path}: format_version {version}, this scorer reads version {FORMAT_VERSION}")
+        problems.append(f"{path}: format_version {version!r}, this scorer reads version {FORMAT_VERSION}")
+    if not isinstance(recorded, dict):
+        problems.append(f"{path}: 'datasets' is a {type(recorded).__name__}, expected an object; fix or delete it")
+        return
     for name in names:
+        entry = recorded.get(name) or {}
+        got = entry.get("fingerprint") if isinstance(entry, dict) else None
         want = info.fingerprint(name, "test")
-        got = recorded.get(name, {}).get("fingerprint")
         if got is not None and got != want:
             problems.append(
                 f"{path}: {name} predictions were made for test data {got}, but the loaded test data is {want} "
-                f"(source {info.source}); score against the data they were made for"
+                f"(source {info.source}, size {info.size}); {_fix_for(meta, info)}"
             )
+
+
+def _fix_for(meta: Mapping[str, object], info: BenchmarkInfo) -> str:
+    """How to score against the data the predictions were made for, from what predictions.json records."""
+    options = [
+        f"--{key} {meta[key]}"
+        for key, loaded in (("source", info.source), ("size", info.size))
+        if isinstance(meta.get(key), str) and meta[key] != loaded
+    ]
+    if options:
+        api = ", ".join(f"{o.split()[0][2:]}={o.split()[1]!r}" for o in options)
+        return f"they were made on other data: score with {' '.join(options)} (API: {api})"
+    return "score against the data they were made for (same source, size and data version)"
 
 
 def validate_prediction_dir(

@@ -2,7 +2,9 @@
 
 import numpy as np
 import pytest
+from click.testing import CliRunner
 
+from microsr_bench.cli import main
 from microsr_bench.data import load_benchmark
 from microsr_bench.data.manifest import image_sha256
 from microsr_bench.errors import InvalidArgumentError, UnknownNameError
@@ -106,6 +108,19 @@ def test_protocol_arguments_are_checked():
         make_protocol("pairs", "MITO")
     with pytest.raises(UnknownNameError, match="Unknown dataset"):
         paired("MITOS")
+
+
+def test_zero_shot_onto_its_own_source_is_the_paired_protocol_and_refused():
+    # Issue 10: --protocol zero-shot --from MITO --dataset MITO was accepted; it trains and scores on MITO.
+    with pytest.raises(InvalidArgumentError, match=r"source and target are both 'MITO'.*--protocol paired"):
+        zero_shot("MITO", source="MITO")
+    with pytest.raises(InvalidArgumentError, match="Use the paired protocol"):
+        make_protocol("zero-shot", "NUC", source="NUC", shots=200)
+    result = CliRunner().invoke(
+        main, ["evaluate", "--method", "bicubic", "--protocol", "zero-shot", "--dataset", "MITO"]
+    )
+    assert result.exit_code == 1 and "Use the paired protocol" in result.output
+    assert zero_shot("MPM", source="MITO").id == "zero_shot(source=MITO)"
 
 
 def test_protocol_ids_are_stable():

@@ -126,6 +126,8 @@ def test_cli_round_trip(write, bench, tmp_path):
             cache,
             "--quiet",
             "--json",
+            "--protocol",
+            "paired",
             "--dataset",
             "NUC",
             "--out",
@@ -139,9 +141,8 @@ def test_cli_reports_problems_and_exits_1(write, bench):
     folder = write("perfect")
     next(folder.glob("NUC/*/*.tif")).unlink()
     cache = str(bench._prepared["MITO"].root.parents[2])
-    result = CliRunner().invoke(
-        main, ["score", str(folder), "--source", "simulated", "--size", "tiny", "--cache-dir", cache, "--quiet"]
-    )
+    args = ["score", str(folder), "--source", "simulated", "--size", "tiny", "--cache-dir", cache, "--quiet"]
+    result = CliRunner().invoke(main, [*args, "--protocol", "paired"])
     assert result.exit_code == 1
     assert result.output.startswith("Error: ") and "1 of 8 predictions missing: NUC/" in result.output
     assert not folder.with_name("preds-results.json").exists()
