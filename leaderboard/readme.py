@@ -46,7 +46,7 @@ and the rules: [`docs/leaderboard.md`](../docs/leaderboard.md).
 
 Each table ranks one protocol on one sub-dataset with one training-set size, by {ranking} (the paper's
 recipe: both images quantised to 8 bits); the arrow in a header says which way is better. Values are
-mean ± half the width of the 95 % bootstrap interval over high-resolution images.
+mean ± half the width of the 95 % Student-t interval over high-resolution images (fields of view).
 
 Marks: ✔ verified (scored by the maintainers from submitted predictions or code; otherwise self-reported) ·
 ≈ the 95 % interval of the ranking metric overlaps the leader's (a tie with the leader) · † trained with data

@@ -2,8 +2,10 @@
 
 Definitions (also in docs/leaderboard.md):
 
-- A value is the record's mean with its 95 % bootstrap interval [low, high] over HR images; tables print
-  ``mean ± h`` with ``h = (high - low) / 2`` (the exact bounds are in the entry and the page's tooltips).
+- A value is the record's mean with its 95 % Student-t interval [low, high] over HR images (schema 1.1
+  ``ci95``; for schema 1.0 records ``ci95_t``, never their percentile-bootstrap ``ci95``: see
+  :mod:`microsr_bench.scoring.summaries`); tables print ``mean ± h`` with ``h = (high - low) / 2`` (the exact
+  bounds are in the entry and the page's tooltips).
 - Order: by the board's ranking metric (the paper's PSNR), best first as the metric registry's
   ``higher_is_better`` says; then by the paper's SSIM, then by method name. Missing values sort last.
 - Tie with the leader: an entry whose 95 % interval of the ranking metric overlaps the leader's
@@ -21,6 +23,7 @@ from typing import Any
 
 from leaderboard.entries import PROTOCOLS, table_key
 from microsr_bench.data.cards import DATASET_NAMES
+from microsr_bench.scoring.summaries import primary_interval
 
 __all__ = [
     "RANKING_METRIC",
@@ -89,8 +92,8 @@ class Row:
     info: dict[str, Any] = field(default_factory=dict)
 
 
-def _summary_value(summary: Mapping[str, Any]) -> Value:
-    low, high = summary.get("ci95") or (None, None)
+def _summary_value(summary: Mapping[str, Any], schema_version: str) -> Value:
+    low, high = primary_interval(summary, schema_version) or (None, None)
     return Value(summary.get("mean"), low, high)
 
 
@@ -102,12 +105,13 @@ def _setting(parameters: Mapping[str, Any]) -> str:
 def row_from_entry(entry: Mapping[str, Any], link: str) -> Row:
     """Flatten an entry: every recipe metric, no-reference metric and set metric becomes a column value."""
     record, sub = entry["record"], entry["submission"]
+    version = record["schema_version"]
     values = {
-        f"{recipe}/{metric}": _summary_value(summary)
+        f"{recipe}/{metric}": _summary_value(summary, version)
         for recipe, metrics in record["metrics"].items()
         for metric, summary in metrics.items()
     }
-    values |= {f"no_reference/{m}": _summary_value(s) for m, s in (record.get("no_reference") or {}).items()}
+    values |= {f"no_reference/{m}": _summary_value(s, version) for m, s in (record.get("no_reference") or {}).items()}
     values |= {f"set/{m}": Value(v) for m, v in (record.get("set_metrics") or {}).items()}
     protocol, dataset, shots = table_key(entry)
     info = {k: sub.get(k) for k in ("description", "training_data", "hardware", "license", "code_url")}

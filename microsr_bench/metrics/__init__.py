@@ -2,7 +2,15 @@
 
 from microsr_bench.metrics._fid import extract_features, feature_statistics, fid, frechet_distance
 from microsr_bench.metrics._niqe import NiqeModel, fit_niqe_model, niqe, pristine_model
-from microsr_bench.metrics.aggregate import PSNR_CAP_DB, MacroSummary, Summary, default_cap, macro_average, summarize
+from microsr_bench.metrics.aggregate import (
+    PSNR_CAP_DB,
+    MacroSummary,
+    Summary,
+    default_cap,
+    field_means,
+    macro_average,
+    summarize,
+)
 from microsr_bench.metrics.functional import MS_SSIM_WEIGHTS, ms_ssim, nrmse, psnr, ssim
 from microsr_bench.metrics.recipes import (
     FULL_REFERENCE_METRICS,
@@ -31,6 +39,7 @@ __all__ = [
     "extract_features",
     "feature_statistics",
     "fid",
+    "field_means",
     "fit_niqe_model",
     "frechet_distance",
     "get_metric_info",

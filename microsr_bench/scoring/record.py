@@ -18,7 +18,9 @@ from typing import Any
 from microsr_bench._imageio import atomic_write_text
 from microsr_bench.errors import RecordError
 
-SCHEMA_VERSION = "1.0"
+#: 1.1: ``ci95`` became the Student-t interval (1.0's percentile bootstrap moved to ``ci95_boot``) and
+#: records carry ``field_means``; 1.0 records stay valid (see :mod:`microsr_bench.scoring.summaries`).
+SCHEMA_VERSION = "1.1"
 RECORD_TYPE = "microsr-bench-result"
 SET_TYPE = "microsr-bench-result-set"
 

@@ -17,7 +17,7 @@ from microsr_bench.data.info import BenchmarkInfo
 from microsr_bench.data.load import BenchmarkDict, SourceName, load_benchmark
 from microsr_bench.data.profiles import SizeName
 from microsr_bench.errors import InvalidArgumentError, PredictionError
-from microsr_bench.metrics import default_cap, macro_average, score_group, summarize
+from microsr_bench.metrics import default_cap, field_means, macro_average, score_group, summarize
 from microsr_bench.metrics.recipes import FULL_REFERENCE_METRICS, list_recipes
 from microsr_bench.scoring.format import METADATA_FILE, read_prediction
 from microsr_bench.scoring.record import RECORD_TYPE, SCHEMA_VERSION, environment, now_iso, write_result
@@ -199,8 +199,17 @@ def _summaries(
     for column in columns:
         metric = column.split("/")[-1]
         summary = summarize([r[column] for r in rows], groups, n_boot=n_boot, seed=seed, cap=default_cap(metric))
-        low, high = summary.t_interval()
-        out[column] = summary.as_record() | {"ci95_t": [low, high]}
+        out[column] = summary.as_record()
+    return out
+
+
+def _field_means(rows: list[dict[str, Any]], groups: list[str], columns: Sequence[str]) -> dict[str, Any]:
+    """``{recipe or no_reference: {metric: {hr_id: mean}}}``: what ``compare`` and the board's ties pair up."""
+    out: dict[str, dict[str, Any]] = {}
+    for column in columns:
+        recipe, _, metric = column.rpartition("/")
+        means = field_means([r[column] for r in rows], groups, cap=default_cap(metric))
+        out.setdefault(recipe or "no_reference", {})[metric] = means
     return out
 
 
@@ -214,6 +223,7 @@ def _record(
     runtime: Mapping[str, Any],
     aggregation: dict[str, Any],
     set_metrics: Mapping[str, float],
+    per_field: Mapping[str, Any],
 ) -> dict[str, Any]:
     metrics: dict[str, dict[str, Any]] = {}
     no_reference: dict[str, Any] = {}
@@ -253,6 +263,7 @@ def _record(
         "n_images": n_images,
         "n_fields": n_fields,
         "metrics": metrics,
+        "field_means": dict(per_field),
         "aggregation": aggregation,
         "runtime": {
             "seconds_per_image": runtime.get("seconds_per_image"),
@@ -326,7 +337,10 @@ def score_predictions(
     model = _niqe_model(niqe_model) if niqe or niqe_model else None
     columns = [f"{r}/{m}" for r in recipes for m in metrics] + (["niqe"] if model is not None else [])
     aggregation = {
-        "method": "mean over frames; cluster-robust SE and percentile bootstrap over HR images (fields of view)",
+        "method": (
+            "mean over frames; cluster-robust SE over HR images (fields of view); ci95: mean -/+ t_{G-1} SE; "
+            "ci95_boot: percentile bootstrap over HR images"
+        ),
         "n_boot": n_boot,
         "seed": seed,
         "psnr_cap_db": float(default_cap("psnr") or 0.0),
@@ -351,6 +365,7 @@ def score_predictions(
                     runtime,
                     aggregation,
                     set_metrics,
+                    _field_means(rows, groups, columns),
                 )
             )
     macro = _macro(per_dataset, columns, n_boot, seed) if len(names) > 1 else None
@@ -367,7 +382,7 @@ def _macro(
         summary = macro_average(values, n_boot=n_boot, seed=seed, cap=default_cap(metric))
         recipe = column.split("/")[0] if "/" in column else "no_reference"
         record = summary.as_record()
-        metrics.setdefault(recipe, {})[metric] = {k: record[k] for k in ("mean", "sem", "ci95")}
+        metrics.setdefault(recipe, {})[metric] = {k: record[k] for k in ("mean", "sem", "ci95", "ci95_boot")}
     return {"datasets": sorted(per_dataset, key=["MITO", "MPM", "MEM", "NUC"].index), "metrics": metrics}
 
 

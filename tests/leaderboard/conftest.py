@@ -16,7 +16,7 @@ import pytest
 from leaderboard.entries import SubmissionMetadata, Verification, dump_entry, entry_from_record, entry_relpath
 from microsr_bench._version import __version__
 from microsr_bench.data import canonical as library_canonical
-from microsr_bench.scoring.record import validate_record
+from microsr_bench.scoring.record import SCHEMA_VERSION, validate_record
 
 
 def fake_fingerprint(tag: str) -> str:
@@ -55,7 +55,7 @@ def make_record(
     """A result record that passes ``validate_record``; the paper PSNR/SSIM are ``psnr``/``ssim`` ± ``half``."""
     fingerprint = (SIMULATED if source == "simulated" else REAL)[dataset]
     record = {
-        "schema_version": "1.0",
+        "schema_version": SCHEMA_VERSION,
         "record_type": "microsr-bench-result",
         "library_version": __version__,
         "created": "2025-01-02T03:04:05Z",

@@ -125,3 +125,16 @@ def test_table_order_is_protocol_then_dataset_then_shots():
         ("paired", "NUC", "200"),
         ("zero_shot", "MITO", "none"),
     ]
+
+
+def test_schema_1_0_records_show_their_t_interval_not_the_bootstrap(lb):
+    # Rule of microsr_bench.scoring.summaries: a 1.0 record's ci95 is the percentile bootstrap (undercovers at
+    # 3 fields), so the board shows its ci95_t; a 1.0 summary without ci95_t has no interval at all.
+    entry = lb.make_entry()
+    record = entry["record"]
+    record["schema_version"] = "1.0"
+    psnr = record["metrics"]["paper"]["psnr"]
+    psnr["ci95_t"] = [psnr["mean"] - 1.0, psnr["mean"] + 1.0]
+    row = row_from_entry(entry, "x.json")
+    assert row.values["paper/psnr"] == Value(psnr["mean"], psnr["mean"] - 1.0, psnr["mean"] + 1.0)
+    assert not row.values["paper/ssim"].has_interval

@@ -16,6 +16,7 @@ EXPECTED = [
     "extract_features",
     "feature_statistics",
     "fid",
+    "field_means",
     "fit_niqe_model",
     "frechet_distance",
     "get_metric_info",
