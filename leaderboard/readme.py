@@ -49,7 +49,8 @@ recipe: both images quantised to 8 bits); the arrow in a header says which way i
 mean ± half the width of the 95 % Student-t interval over high-resolution images (fields of view).
 
 Marks: ✔ verified (scored by the maintainers from submitted predictions or code; otherwise self-reported) ·
-≈ the 95 % interval of the ranking metric overlaps the leader's (a tie with the leader) · † trained with data
+≈ a tie with the leader on the ranking metric: paired sign-flip p ≥ 0.05 over the shared test fields, or,
+for records without per-field means, overlapping 95 % intervals · † trained with data
 beyond the benchmark's training and validation splits (pre-trained weights included).
 """
 
