@@ -168,12 +168,19 @@ def _score_dataset(
     metrics: Sequence[str],
     niqe_model: Any,
     bar: Any,
+    crop_border: int = 0,
 ) -> tuple[list[dict[str, Any]], list[str]]:
     """Per-image scores of one sub-dataset (rows with dataset, id, hr_id, recipe/metric columns)."""
     rows: list[dict[str, Any]] = []
     groups: list[str] = []
     for hr_id, ids, preds, target in _prefetch(_load_chunks(bench, name, files, expected)):
-        scores = score_group(preds, target, recipes=recipes, metrics=metrics)  # type: ignore[arg-type]
+        scores = score_group(
+            preds,
+            target,
+            recipes=recipes,  # type: ignore[arg-type]
+            metrics=metrics,  # type: ignore[arg-type]
+            crop_border=crop_border,
+        )
         niqe_values = None
         if niqe_model is not None:
             from microsr_bench.metrics import niqe
@@ -301,6 +308,7 @@ def score_predictions(
     n_boot: int = 2000,
     seed: int = 0,
     progress: bool = True,
+    crop_border: int = 0,
 ) -> ScoreResult:
     """Score a prediction folder against the test split: validate everything first, then score.
 
@@ -321,6 +329,8 @@ def score_predictions(
         ids: per sub-dataset, the test frame ids expected (default: all); the burst protocol scores one
             prediction per burst, named after its first frame.
         n_boot, seed: bootstrap resamples and seed of the intervals.
+        crop_border: pixels cut from each side of prediction and target before the full-reference metrics
+            (BasicSR's option; 0, the default, scores the whole image: docs/metrics.md says why).
     """
     folder = Path(pred_dir)
     names = _datasets_in(folder, datasets)
@@ -344,13 +354,16 @@ def score_predictions(
         "n_boot": n_boot,
         "seed": seed,
         "psnr_cap_db": float(default_cap("psnr") or 0.0),
+        "crop_border": crop_border,
     }
     runtime = dict(runtime if runtime is not None else _metadata_runtime(folder))
     total = sum(len(e.ids) for e in expected.values())
     records, per_image, per_dataset = [], [], {}
     with tqdm(total=total, desc="scoring", unit="frame", disable=not progress) as bar:
         for name in names:
-            rows, groups = _score_dataset(bench, name, files[name], expected[name], recipes, metrics, model, bar)
+            rows, groups = _score_dataset(
+                bench, name, files[name], expected[name], recipes, metrics, model, bar, crop_border
+            )
             per_image += rows
             per_dataset[name] = (rows, groups)
             set_metrics = {"fid": _fid(bench, name, files[name], expected[name], fid_weights)} if fid else {}

@@ -168,3 +168,31 @@ def test_model_predictions_carry_their_runtime(bench, tmp_path):
     runtime = result.records[0]["runtime"]
     assert runtime["device"] == "cpu" and runtime["seconds_per_image"] > 0
     assert "model forward only" in runtime["what"]
+
+
+def test_crop_border_is_applied_and_recorded(write, bench):
+    # Reference: the same prediction folder scored with crop 0 vs 2 differs, and crop 2 equals score_group on
+    # manually cropped images (recipes.score_group is tested against scikit-image on manual crops).
+    from microsr_bench.metrics import score_group
+
+    folder = write("bicubic")
+    full = score_predictions(folder, bench=bench, progress=False, n_boot=200, recipes=("paper",), metrics=("psnr",))
+    cropped = score_predictions(
+        folder, bench=bench, progress=False, n_boot=200, recipes=("paper",), metrics=("psnr",), crop_border=2
+    )
+    assert cropped.records[0]["aggregation"]["crop_border"] == 2 and full.records[0]["aggregation"]["crop_border"] == 0
+    row_full, row_crop = full.per_image[0], cropped.per_image[0]
+    assert row_full["id"] == row_crop["id"] and row_full["paper/psnr"] != row_crop["paper/psnr"]
+    validate_record(cropped.records[0])
+    from microsr_bench.scoring import read_prediction
+
+    hr_id = row_crop["hr_id"]
+    target = bench["test"].with_format("numpy")
+    hr = next(r["hr"] for r in target if r["hr_id"] == hr_id) / bench.benchmark.max_values["MITO"]
+    pred = read_prediction(
+        folder / "MITO" / hr_id / f"{row_crop['id'].split('/')[-1]}.tif",
+        shape=hr.shape,
+        max_value=bench.benchmark.max_values["MITO"],
+    )
+    manual = score_group(pred[None, 2:-2, 2:-2], hr[2:-2, 2:-2], recipes=("paper",), metrics=("psnr",))
+    assert row_crop["paper/psnr"] == pytest.approx(float(manual["paper"]["psnr"][0]), abs=1e-9)
