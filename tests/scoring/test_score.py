@@ -196,3 +196,30 @@ def test_crop_border_is_applied_and_recorded(write, bench):
     )
     manual = score_group(pred[None, 2:-2, 2:-2], hr[2:-2, 2:-2], recipes=("paper",), metrics=("psnr",))
     assert row_crop["paper/psnr"] == pytest.approx(float(manual["paper"]["psnr"][0]), abs=1e-9)
+
+
+def test_fid_and_kid_are_streamed_on_tiles_with_their_counts(write, bench, monkeypatch):
+    # The Inception weights are not shipped: a stand-in extractor (per-image mean and std) exercises the
+    # scorer's streaming path; the numbers themselves are checked in tests/metrics/test_kid.py.
+    import torch
+
+    import microsr_bench.metrics._inception_weights as weights
+    from microsr_bench.metrics._kid import tile_offsets
+
+    def fake(x: torch.Tensor) -> torch.Tensor:
+        return torch.stack([x.mean((1, 2, 3)), x.std((1, 2, 3))], dim=1)
+
+    monkeypatch.setattr(weights, "load_fid_inception", lambda *a, **k: fake)
+    result = score_predictions(write("bicubic"), bench=bench, progress=False, n_boot=200, fid=True, datasets=["MITO"])
+    record = result.records[0]
+    validate_record(record)
+    assert set(record["set_metrics"]) == {"fid", "kid"} and record["set_metrics"]["fid"] >= 0
+    samples = record["set_metrics_samples"]
+    hr_side = max(bench._prepared["MITO"].manifest.hr_shape)
+    per_image = (
+        1
+        if hr_side <= 299
+        else len(__import__("microsr_bench.metrics._kid", fromlist=["x"]).tile_offsets(hr_side)) ** 2
+    )
+    assert samples["n_images_pred"] == record["n_images"] and samples["n_images_ref"] == record["n_fields"]
+    assert samples["n_patches_pred"] == per_image * record["n_images"]
