@@ -204,7 +204,6 @@ def test_fid_and_kid_are_streamed_on_tiles_with_their_counts(write, bench, monke
     import torch
 
     import microsr_bench.metrics._inception_weights as weights
-    from microsr_bench.metrics._kid import tile_offsets
 
     def fake(x: torch.Tensor) -> torch.Tensor:
         return torch.stack([x.mean((1, 2, 3)), x.std((1, 2, 3))], dim=1)
