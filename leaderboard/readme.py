@@ -48,12 +48,13 @@ and the rules: [`docs/leaderboard.md`](../docs/leaderboard.md).
 Each table ranks one protocol on one sub-dataset with one training-set size, by {ranking} (the paper's
 recipe: both images quantised to 8 bits); the arrow in a header says which way is better.
 
-**± on this board** is half the width of the 95 % bootstrap interval over high-resolution images, (high − low) / 2
-(about 1.96 standard errors), not the standard error that `microsr-bench score`, `evaluate` and `reproduce` print
-after ±. The interval's exact bounds are in each entry's JSON and in the page's tooltips.
+**± on this board** is half the width of the 95 % Student-t interval over high-resolution images (fields of view),
+(high − low) / 2, not the standard error that `microsr-bench score`, `evaluate` and `reproduce` print after ±.
+The interval's exact bounds are in each entry's JSON and in the page's tooltips.
 
 Marks: ✔ verified (scored by the maintainers from submitted predictions or code; otherwise self-reported) ·
-≈ the 95 % interval of the ranking metric overlaps the leader's (a tie with the leader) · † trained with data
+≈ a tie with the leader on the ranking metric: paired sign-flip p ≥ 0.05 over the shared test fields, or,
+for records without per-field means, overlapping 95 % intervals · † trained with data
 beyond the benchmark's training and validation splits (pre-trained weights included).
 """
 

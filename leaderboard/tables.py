@@ -2,13 +2,16 @@
 
 Definitions (also in docs/leaderboard.md):
 
-- A value is the record's mean with its 95 % bootstrap interval [low, high] over HR images; tables print
-  ``mean ± h`` with ``h = (high - low) / 2`` (the exact bounds are in the entry and the page's tooltips).
+- A value is the record's mean with its 95 % Student-t interval [low, high] over HR images (schema 1.1
+  ``ci95``; for schema 1.0 records ``ci95_t``, never their percentile-bootstrap ``ci95``: see
+  :mod:`microsr_bench.scoring.summaries`); tables print ``mean ± h`` with ``h = (high - low) / 2`` (the exact
+  bounds are in the entry and the page's tooltips).
 - Order: by the board's ranking metric (the paper's PSNR), best first as the metric registry's
   ``higher_is_better`` says; then by the paper's SSIM, then by method name. Missing values sort last.
-- Tie with the leader: an entry whose 95 % interval of the ranking metric overlaps the leader's
-  (``low <= leader_high`` and ``leader_low <= high``). It is a visual hint that the difference is within the
-  sampling uncertainty of the test images, not a significance test. Entries without an interval never tie.
+- Tie with the leader: when both records carry per-field means of the ranking metric on the same fields,
+  the paired sign-flip test (:mod:`microsr_bench.scoring.compare`) of entry minus leader does not reject
+  at 5 % (``p >= 0.05``); otherwise (older records) the two 95 % intervals overlap (``low <= leader_high``
+  and ``leader_low <= high``). Entries without either never tie.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from typing import Any
 
 from leaderboard.entries import PROTOCOLS, table_key
 from microsr_bench.data.cards import DATASET_NAMES
+from microsr_bench.scoring.summaries import primary_interval
 
 __all__ = [
     "RANKING_METRIC",
@@ -87,10 +91,12 @@ class Row:
     setting: str = ""
     seconds_per_image: float | None = None
     info: dict[str, Any] = field(default_factory=dict)
+    #: Per-field means (HR id -> mean) keyed ``group/metric``, where the record carries them.
+    field_means: dict[str, dict[str, float]] = field(default_factory=dict)
 
 
-def _summary_value(summary: Mapping[str, Any]) -> Value:
-    low, high = summary.get("ci95") or (None, None)
+def _summary_value(summary: Mapping[str, Any], schema_version: str) -> Value:
+    low, high = primary_interval(summary, schema_version) or (None, None)
     return Value(summary.get("mean"), low, high)
 
 
@@ -102,13 +108,19 @@ def _setting(parameters: Mapping[str, Any]) -> str:
 def row_from_entry(entry: Mapping[str, Any], link: str) -> Row:
     """Flatten an entry: every recipe metric, no-reference metric and set metric becomes a column value."""
     record, sub = entry["record"], entry["submission"]
+    version = record["schema_version"]
     values = {
-        f"{recipe}/{metric}": _summary_value(summary)
+        f"{recipe}/{metric}": _summary_value(summary, version)
         for recipe, metrics in record["metrics"].items()
         for metric, summary in metrics.items()
     }
-    values |= {f"no_reference/{m}": _summary_value(s) for m, s in (record.get("no_reference") or {}).items()}
+    values |= {f"no_reference/{m}": _summary_value(s, version) for m, s in (record.get("no_reference") or {}).items()}
     values |= {f"set/{m}": Value(v) for m, v in (record.get("set_metrics") or {}).items()}
+    per_field = {
+        f"{group}/{metric}": {str(k): float(v) for k, v in means.items()}
+        for group, metrics in (record.get("field_means") or {}).items()
+        for metric, means in metrics.items()
+    }
     protocol, dataset, shots = table_key(entry)
     info = {k: sub.get(k) for k in ("description", "training_data", "hardware", "license", "code_url")}
     info |= {k: sub.get(k) for k in ("weights_url", "paper_url", "contact")}
@@ -127,6 +139,7 @@ def row_from_entry(entry: Mapping[str, Any], link: str) -> Row:
         setting=_setting(record["protocol"]["parameters"]),
         seconds_per_image=sub.get("seconds_per_image"),
         info=info,
+        field_means=per_field,
     )
 
 
@@ -210,15 +223,30 @@ def rank_rows(rows: Sequence[Row], key: str = RANKING_METRIC) -> list[RankedRow]
         ),
     )
     ranked: list[RankedRow] = []
-    leader = ordered[0].values.get(key, Value(None)) if ordered else Value(None)
     for position, row in enumerate(ordered, start=1):
         value = row.values.get(key, Value(None))
         before = ranked[-1] if ranked else None
         same = before is not None and before.row.values.get(key, Value(None)).mean == value.mean
         if before is not None and same and value.mean is not None:
             position = before.rank
-        ranked.append(RankedRow(row, position, position > 1 and value.overlaps(leader)))
+        ranked.append(RankedRow(row, position, position > 1 and _ties(row, ordered[0], key)))
     return ranked
+
+
+#: A paired difference with a sign-flip p-value at or above this is not called a difference (a tie).
+TIE_ALPHA = 0.05
+
+
+def _ties(row: Row, leader: Row, key: str) -> bool:
+    """Paired sign-flip test over shared fields where both rows have field means; else interval overlap."""
+    mine, theirs = row.field_means.get(key), leader.field_means.get(key)
+    if mine and theirs and set(mine) == set(theirs):
+        from microsr_bench.scoring.compare import sign_flip_p_value
+
+        ids = sorted(mine)
+        p_value, _, _ = sign_flip_p_value([mine[i] - theirs[i] for i in ids])
+        return p_value >= TIE_ALPHA
+    return row.values.get(key, Value(None)).overlaps(leader.values.get(key, Value(None)))
 
 
 def table_order(keys: Iterable[tuple[str, str, str]]) -> list[tuple[str, str, str]]:

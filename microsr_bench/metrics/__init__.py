@@ -1,8 +1,17 @@
 """Image-quality metrics: full-reference metrics and their recipes, NIQE, FID, the metric registry, aggregation."""
 
 from microsr_bench.metrics._fid import extract_features, feature_statistics, fid, frechet_distance
+from microsr_bench.metrics._kid import SetMetrics, kid, set_metrics
 from microsr_bench.metrics._niqe import NiqeModel, fit_niqe_model, niqe, pristine_model
-from microsr_bench.metrics.aggregate import PSNR_CAP_DB, MacroSummary, Summary, default_cap, macro_average, summarize
+from microsr_bench.metrics.aggregate import (
+    PSNR_CAP_DB,
+    MacroSummary,
+    Summary,
+    default_cap,
+    field_means,
+    macro_average,
+    summarize,
+)
 from microsr_bench.metrics.functional import MS_SSIM_WEIGHTS, ms_ssim, nrmse, psnr, ssim
 from microsr_bench.metrics.recipes import (
     FULL_REFERENCE_METRICS,
@@ -26,15 +35,18 @@ __all__ = [
     "NiqeModel",
     "PreparedPair",
     "Recipe",
+    "SetMetrics",
     "Summary",
     "default_cap",
     "extract_features",
     "feature_statistics",
     "fid",
+    "field_means",
     "fit_niqe_model",
     "frechet_distance",
     "get_metric_info",
     "get_recipe",
+    "kid",
     "list_metrics",
     "list_recipes",
     "macro_average",
@@ -46,6 +58,7 @@ __all__ = [
     "score_batch",
     "score_group",
     "score_pair",
+    "set_metrics",
     "ssim",
     "summarize",
     "to_unit_float",

@@ -1,4 +1,4 @@
-"""Per-dataset and macro summaries of per-image scores: mean, cluster-robust SE, HR-image bootstrap interval.
+"""Per-dataset and macro summaries of per-image scores: mean, cluster-robust SE, t- and bootstrap intervals.
 
 The 100 low-resolution frames of one field of view share their high-resolution target and their
 structures, so their scores are strongly correlated: the unit of independent replication is the **field
@@ -11,15 +11,17 @@ For ``N`` per-image values ``y_i`` in ``G`` groups with sums ``S_g`` and sizes `
 - standard error: the cluster-robust (CR1) standard error of a mean, ``SE^2 = G / (G - 1) *
   sum_g e_g^2 / N^2`` with group residual totals ``e_g = S_g - n_g m``. With equal sizes it reduces to
   ``sd(group means) / sqrt(G)`` (sample standard deviation, ``ddof = 1``);
-- 95 % interval: percentile bootstrap that draws ``G`` HR images with replacement (all frames of a drawn
-  image come along) ``n_boot`` times, recomputes ``sum S / sum n`` each time and takes the 2.5 % and
-  97.5 % quantiles (linear interpolation). It is fully vectorised and deterministic: one
-  ``numpy.random.Generator(PCG64(seed))``.
+- 95 % interval (``ci95``, the primary one): ``m -/+ t_{G-1, 0.975} SE``, a Student-t interval over HR
+  images. It keeps its coverage from 3 to 24 fields, skewed field distributions included, where the
+  percentile bootstrap does not (``benchmarks/interval_coverage.py`` measures both; ``docs/metrics.md``
+  has the table and the argument);
+- percentile bootstrap (``ci95_boot``, secondary): draws ``G`` HR images with replacement (all frames of a
+  drawn image come along) ``n_boot`` times, recomputes ``sum S / sum n`` each time and takes the 2.5 % and
+  97.5 % quantiles (linear interpolation). Vectorised and deterministic: one
+  ``numpy.random.Generator(PCG64(seed))``. Too narrow with few fields (about 75 % coverage at ``G = 3``).
 
 With a single HR image (``G = 1``) nothing is known about the spread between fields of view: the SE and the
-interval are NaN, never a misleading zero width. With few HR images (the MITO test split has 3) the
-percentile interval is too narrow (it ignores the ``G / (G - 1)`` factor and has only a few distinct
-resamples); ``docs/metrics.md`` gives the numbers.
+intervals are NaN, never a misleading zero width.
 
 PSNR of an exact match is ``+inf``. Per-image tables keep it; for means and intervals every value above
 ``cap`` (``PSNR_CAP_DB`` = 100 dB for PSNR, see :func:`default_cap`) is replaced by ``cap`` and counted
@@ -44,6 +46,7 @@ __all__ = [
     "Summary",
     "bootstrap_means",
     "default_cap",
+    "field_means",
     "macro_average",
     "summarize",
 ]
@@ -66,15 +69,26 @@ def _nan_to_none(value: float) -> float | None:
     return None if math.isnan(value) else value
 
 
+def _t_interval(mean: float, sem: float, df: float, level: float = 0.95) -> tuple[float, float]:
+    if not 0 < level < 1:
+        raise InvalidArgumentError(f"t_interval: level must be in (0, 1), got {level!r}; 0.95 is the default.")
+    if math.isnan(sem) or not df > 0:
+        return (math.nan, math.nan)
+    half = float(student_t.ppf(0.5 + level / 2, df)) * sem
+    return (mean - half, mean + half)
+
+
 @dataclass(frozen=True)
 class Summary:
-    """Mean, standard error and 95 % bootstrap interval of one metric on one dataset."""
+    """Mean, standard error and 95 % intervals (Student-t primary, bootstrap secondary) of one metric on one dataset."""
 
     mean: float
     #: Cluster-robust standard error (HR images as clusters); NaN when there is one HR image.
     sem: float
-    #: Percentile-bootstrap 95 % interval over HR images; (NaN, NaN) when there is one HR image.
+    #: ``mean -/+ t_{G-1} SE``, the primary 95 % interval; (NaN, NaN) when there is one HR image.
     ci95: tuple[float, float]
+    #: Percentile-bootstrap 95 % interval over HR images (undercovers with few fields); NaN with one HR image.
+    ci95_boot: tuple[float, float]
     n_images: int
     #: Number of HR images (clusters).
     n_groups: int
@@ -83,14 +97,8 @@ class Summary:
     cap: float | None = None
 
     def t_interval(self, level: float = 0.95) -> tuple[float, float]:
-        """``mean -/+ t_{G-1} SE``: a Student-t interval from the cluster-robust SE, better than the
-        percentile bootstrap when there are few HR images (see ``docs/metrics.md``); NaN when ``G = 1``."""
-        if not 0 < level < 1:
-            raise InvalidArgumentError(f"t_interval: level must be in (0, 1), got {level!r}.")
-        if self.n_groups < 2:
-            return (math.nan, math.nan)
-        half = float(student_t.ppf(0.5 + level / 2, self.n_groups - 1)) * self.sem
-        return (self.mean - half, self.mean + half)
+        """``mean -/+ t_{G-1} SE`` at any level (``ci95`` is the 0.95 one); NaN when ``G = 1``."""
+        return _t_interval(self.mean, self.sem, self.n_groups - 1, level)
 
     def as_record(self) -> dict[str, Any]:
         """A JSON-safe dict for result records: NaN becomes ``None``."""
@@ -98,6 +106,7 @@ class Summary:
             "mean": _nan_to_none(self.mean),
             "sem": _nan_to_none(self.sem),
             "ci95": [_nan_to_none(self.ci95[0]), _nan_to_none(self.ci95[1])],
+            "ci95_boot": [_nan_to_none(self.ci95_boot[0]), _nan_to_none(self.ci95_boot[1])],
             "n_images": self.n_images,
             "n_groups": self.n_groups,
             "n_capped": self.n_capped,
@@ -112,8 +121,10 @@ class MacroSummary:
     mean: float
     #: ``sqrt(sum_d SE_d^2) / D`` (datasets are independent); NaN if any dataset has one HR image.
     sem: float
-    #: Percentile interval of the mean of per-dataset bootstrap means (HR images resampled per dataset).
+    #: ``mean -/+ t_df SE`` with Welch-Satterthwaite degrees of freedom ``df`` (see :func:`macro_average`).
     ci95: tuple[float, float]
+    #: Percentile interval of the mean of per-dataset bootstrap means (HR images resampled per dataset).
+    ci95_boot: tuple[float, float]
     #: The per-dataset summaries, by dataset name.
     datasets: dict[str, Summary] = field(default_factory=dict)
 
@@ -127,6 +138,7 @@ class MacroSummary:
             "mean": _nan_to_none(self.mean),
             "sem": _nan_to_none(self.sem),
             "ci95": [_nan_to_none(self.ci95[0]), _nan_to_none(self.ci95[1])],
+            "ci95_boot": [_nan_to_none(self.ci95_boot[0]), _nan_to_none(self.ci95_boot[1])],
             "n_capped": self.n_capped,
             "datasets": {name: s.as_record() for name, s in self.datasets.items()},
         }
@@ -246,10 +258,12 @@ def summarize(
     _check_boot(n_boot, seed)
     c = _prepare(values, groups, cap)
     boot = _boot_means(c, n_boot, np.random.Generator(np.random.PCG64(seed)))
+    sem = _cluster_sem(c)
     return Summary(
         mean=c.mean,
-        sem=_cluster_sem(c),
-        ci95=_interval(boot, c.sums.size > 1),
+        sem=sem,
+        ci95=_t_interval(c.mean, sem, c.sums.size - 1),
+        ci95_boot=_interval(boot, c.sums.size > 1),
         n_images=c.n_images,
         n_groups=int(c.sums.size),
         n_capped=c.n_capped,
@@ -264,12 +278,15 @@ def macro_average(
     seed: int = 0,
     cap: float | None = None,
 ) -> MacroSummary:
-    """Macro average over datasets: mean of dataset means, combined SE, stratified bootstrap interval.
+    """Macro average over datasets: mean of dataset means, combined SE, t- and stratified bootstrap intervals.
 
     Each dataset counts once, whatever its size. The datasets are independent, so
-    ``SE = sqrt(sum_d SE_d^2) / D``. The interval comes from one bootstrap in which every replicate
-    resamples the HR images **within** each dataset (stratified) and averages the ``D`` dataset means;
-    datasets are visited in sorted name order so that the result does not depend on dict order.
+    ``SE = sqrt(sum_d SE_d^2) / D``. The primary interval is ``mean -/+ t_df SE`` with the Welch-Satterthwaite
+    degrees of freedom ``df = (sum_d v_d)^2 / sum_d (v_d^2 / (G_d - 1))``, ``v_d = SE_d^2``: a dataset with
+    few fields and a large SE pulls ``df`` towards its own ``G_d - 1``. The bootstrap interval comes from
+    one bootstrap in which every replicate resamples the HR images **within** each dataset (stratified)
+    and averages the ``D`` dataset means; datasets are visited in sorted name order so that the result
+    does not depend on dict order.
 
     Args:
         per_dataset: ``{dataset name: (values, groups)}`` as for :func:`summarize`.
@@ -288,9 +305,30 @@ def macro_average(
     summaries = {name: summarize(*per_dataset[name], n_boot=n_boot, seed=seed, cap=cap) for name in names}
     valid = all(s.n_groups > 1 for s in summaries.values())
     sem = math.sqrt(sum(s.sem**2 for s in summaries.values())) / len(names) if valid else math.nan
+    mean = float(np.mean([s.mean for s in summaries.values()]))
     return MacroSummary(
-        mean=float(np.mean([s.mean for s in summaries.values()])),
+        mean=mean,
         sem=sem,
-        ci95=_interval(boot, valid),
+        ci95=_t_interval(mean, sem, _satterthwaite(list(summaries.values()))) if valid else (math.nan, math.nan),
+        ci95_boot=_interval(boot, valid),
         datasets=summaries,
     )
+
+
+def _satterthwaite(summaries: Sequence[Summary]) -> float:
+    variances = [s.sem**2 for s in summaries]
+    denominator = sum(v**2 / (s.n_groups - 1) for v, s in zip(variances, summaries, strict=True))
+    # All SEs zero (every field identical): any df gives a zero-width interval; use the pooled count.
+    return sum(variances) ** 2 / denominator if denominator > 0 else float(sum(s.n_groups - 1 for s in summaries))
+
+
+def field_means(
+    values: Sequence[float] | FloatArray, groups: Sequence[Hashable], *, cap: float | None = None
+) -> dict[str, float]:
+    """The mean of each HR image's values (after capping as :func:`summarize` does), keyed by ``str(id)``.
+
+    These are the per-field numbers that paired comparisons (:mod:`microsr_bench.scoring.compare`) pair up.
+    """
+    c = _prepare(values, groups, cap)
+    ids = np.unique(np.array([str(g) for g in groups]))
+    return {str(i): float(s / n) for i, s, n in zip(ids, c.sums, c.sizes, strict=True)}

@@ -17,7 +17,7 @@ Why three: see ``docs/metrics.md``.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal, get_args
 
 import numpy as np
@@ -117,8 +117,15 @@ class Recipe:
     quantize_bits: int | None = None
     #: Lower and upper percentiles of the target's normalisation, or ``None`` for no normalisation.
     percentiles: tuple[float, float] | None = None
+    #: Pixels cut from each side of both images before anything else (BasicSR's ``crop_border``); 0 keeps all.
+    crop_border: int = 0
 
     def __post_init__(self) -> None:
+        if isinstance(self.crop_border, bool) or not isinstance(self.crop_border, int) or self.crop_border < 0:
+            raise InvalidArgumentError(
+                f"recipe {self.name!r}: crop_border must be a non-negative integer (pixels cut from each side), "
+                f"got {self.crop_border!r}; BasicSR's configs use the scale factor, 2 here."
+            )
         if self.quantize_bits is not None and not (
             isinstance(self.quantize_bits, int) and 1 <= self.quantize_bits <= 16
         ):
@@ -140,6 +147,7 @@ class Recipe:
     def prepare(self, prediction: ArrayLike, target: ArrayLike) -> PreparedPair:
         """Apply the recipe to a prediction and target in [0, 1], each ``(H, W)`` or ``(B, H, W)``."""
         pred, tgt = _unit_pair(prediction, target, self.name)
+        pred, tgt = self._crop(pred), self._crop(tgt)
         if self.quantize_bits is not None:
             peak = self.data_range
             pred, tgt = (_quantize(a, peak) for a in (pred, tgt))
@@ -162,13 +170,24 @@ class Recipe:
             )
         # Validates both images (first prediction, target) and prepares the target once.
         first = self.prepare(np.asarray(predictions)[:1], np.asarray(target)[None])
-        pred = _as_float(predictions, "prediction", self.name)
-        tgt = np.broadcast_to(first.target[0], pred_shape)
+        pred = self._crop(_as_float(predictions, "prediction", self.name))
+        tgt = np.broadcast_to(first.target[0], pred.shape)
         if self.quantize_bits is not None:
             pred = _quantize(pred, self.data_range)
         elif self.percentiles is not None:
             pred = _fit_affine_shared(pred, first.target[0])
         return PreparedPair(prediction=pred, target=tgt, data_range=self.data_range)
+
+    def _crop(self, image: FloatArray) -> FloatArray:
+        c = self.crop_border
+        if c == 0:
+            return image
+        if min(image.shape[-2:]) <= 2 * c:
+            raise InvalidArgumentError(
+                f"recipe {self.name!r}: crop_border={c} leaves nothing of a {image.shape[-2:]} image; use a "
+                "crop smaller than half the image size."
+            )
+        return image[..., c:-c, c:-c]
 
 
 def _quantize(image: FloatArray, peak: float) -> FloatArray:
@@ -267,9 +286,13 @@ for _recipe in (
     RECIPES.add(_recipe.name, _recipe)
 
 
-def get_recipe(name: str) -> Recipe:
-    """The registered recipe of that name; an unknown name lists the valid ones and the closest match."""
-    return RECIPES.get(name)
+def get_recipe(name: str, *, crop_border: int = 0) -> Recipe:
+    """The registered recipe of that name (with ``crop_border`` pixels cut from each side when > 0).
+
+    An unknown name lists the valid ones and the closest match.
+    """
+    recipe = RECIPES.get(name)
+    return recipe if crop_border == 0 else replace(recipe, crop_border=crop_border)
 
 
 def list_recipes() -> list[str]:
@@ -306,11 +329,14 @@ def score_batch(
     *,
     recipes: Sequence[RecipeName] = ("paper", "float", "normalized"),
     metrics: Sequence[FullReferenceMetric] = FULL_REFERENCE_METRICS,
+    crop_border: int = 0,
 ) -> dict[str, dict[str, FloatArray]]:
     """Score a batch ``(B, H, W)`` of predictions against targets in [0, 1] with every recipe and metric.
 
     Returns ``{recipe: {metric: values}}`` with one float64 value per image. PSNR of an exact match is
-    ``+inf`` (see :mod:`microsr_bench.metrics.aggregate` for how means treat it).
+    ``+inf`` (see :mod:`microsr_bench.metrics.aggregate` for how means treat it). ``crop_border`` cuts that
+    many pixels from each side of both images first (BasicSR's option; docs/metrics.md says why 0 is the
+    default).
     """
     _check_names(recipes, metrics)
     shape = tuple(np.shape(target))
@@ -320,7 +346,7 @@ def score_batch(
         )
     scores: dict[str, dict[str, FloatArray]] = {}
     for name in recipes:
-        pair = get_recipe(name).prepare(prediction, target)
+        pair = get_recipe(name, crop_border=crop_border).prepare(prediction, target)
         scores[name] = {m: np.asarray(_metric_values(m, pair), dtype=np.float64) for m in metrics}
     return scores
 
@@ -331,6 +357,7 @@ def score_group(
     *,
     recipes: Sequence[RecipeName] = ("paper", "float", "normalized"),
     metrics: Sequence[FullReferenceMetric] = FULL_REFERENCE_METRICS,
+    crop_border: int = 0,
 ) -> dict[str, dict[str, FloatArray]]:
     """Score ``(B, H, W)`` predictions of one field of view against its one ``(H, W)`` target.
 
@@ -340,7 +367,7 @@ def score_group(
     _check_names(recipes, metrics)
     scores: dict[str, dict[str, FloatArray]] = {}
     for name in recipes:
-        pair = get_recipe(name).prepare_group(predictions, target)
+        pair = get_recipe(name, crop_border=crop_border).prepare_group(predictions, target)
         scores[name] = {m: np.asarray(_metric_values(m, pair), dtype=np.float64) for m in metrics}
     return scores
 
@@ -351,6 +378,7 @@ def score_pair(
     *,
     recipes: Sequence[RecipeName] = ("paper", "float", "normalized"),
     metrics: Sequence[FullReferenceMetric] = FULL_REFERENCE_METRICS,
+    crop_border: int = 0,
 ) -> dict[str, dict[str, float]]:
     """Score one prediction ``(H, W)`` against its target (both float in [0, 1]): ``{recipe: {metric: value}}``."""
     shape = tuple(np.shape(prediction))
@@ -358,5 +386,5 @@ def score_pair(
         raise InvalidArgumentError(
             f"score_pair: expected one image (H, W), got shape {shape}; use score_batch for (B, H, W)."
         )
-    batch = score_batch(prediction[None], target[None], recipes=recipes, metrics=metrics)
+    batch = score_batch(prediction[None], target[None], recipes=recipes, metrics=metrics, crop_border=crop_border)
     return {recipe: {metric: float(v[0]) for metric, v in values.items()} for recipe, values in batch.items()}

@@ -101,6 +101,15 @@ for _info in (
         "set",
         "Frechet Inception Distance (Heusel et al. 2017) between predicted and target image sets.",
     ),
+    MetricInfo(
+        "kid",
+        False,
+        -math.inf,
+        math.inf,
+        "",
+        "set",
+        "Kernel Inception Distance (Binkowski et al. 2018): unbiased MMD^2, cubic kernel; can be below 0.",
+    ),
 ):
     METRICS.add(_info.name, _info)
 

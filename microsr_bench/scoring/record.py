@@ -20,7 +20,9 @@ from microsr_bench.data.info import BenchmarkInfo
 from microsr_bench.errors import RecordError
 from microsr_bench.scoring.provenance import MethodInfo, ProtocolInfo
 
-SCHEMA_VERSION = "1.0"
+#: 1.1: ``ci95`` became the Student-t interval (1.0's percentile bootstrap moved to ``ci95_boot``) and
+#: records carry ``field_means``; 1.0 records stay valid (see :mod:`microsr_bench.scoring.summaries`).
+SCHEMA_VERSION = "1.1"
 RECORD_TYPE = "microsr-bench-result"
 SET_TYPE = "microsr-bench-result-set"
 
@@ -137,6 +139,7 @@ def build_record(
     runtime: Mapping[str, Any],
     aggregation: dict[str, Any],
     set_metrics: Mapping[str, float],
+    per_field: Mapping[str, Any],
 ) -> dict[str, Any]:
     """One sub-dataset's record from its metric summaries (``recipe/metric`` or no-reference columns)."""
     metrics: dict[str, dict[str, Any]] = {}
@@ -177,6 +180,7 @@ def build_record(
         "n_images": n_images,
         "n_fields": n_fields,
         "metrics": metrics,
+        "field_means": dict(per_field),
         "aggregation": aggregation,
         "runtime": {
             "seconds_per_image": runtime.get("seconds_per_image"),

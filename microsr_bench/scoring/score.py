@@ -16,7 +16,7 @@ from microsr_bench.data.load import BenchmarkDict, SourceName, load_benchmark
 from microsr_bench.data.profiles import SizeName
 from microsr_bench.data.splits import normalize_shots
 from microsr_bench.errors import InvalidArgumentError, PredictionError
-from microsr_bench.metrics import default_cap, macro_average, score_group, summarize
+from microsr_bench.metrics import default_cap, field_means, macro_average, score_group, summarize
 from microsr_bench.metrics.recipes import FULL_REFERENCE_METRICS, list_recipes
 from microsr_bench.scoring.format import metadata_runtime, read_prediction, size_for
 from microsr_bench.scoring.provenance import MethodInfo, ProtocolInfo
@@ -162,12 +162,19 @@ def _score_dataset(
     metrics: Sequence[str],
     niqe_model: Any,
     bar: Any,
+    crop_border: int = 0,
 ) -> tuple[list[dict[str, Any]], list[str]]:
     """Per-image scores of one sub-dataset (rows with dataset, id, hr_id, recipe/metric columns)."""
     rows: list[dict[str, Any]] = []
     groups: list[str] = []
     for hr_id, ids, preds, target in _prefetch(_load_chunks(bench, name, files, expected)):
-        scores = score_group(preds, target, recipes=recipes, metrics=metrics)  # type: ignore[arg-type]
+        scores = score_group(
+            preds,
+            target,
+            recipes=recipes,  # type: ignore[arg-type]
+            metrics=metrics,  # type: ignore[arg-type]
+            crop_border=crop_border,
+        )
         niqe_values = None
         if niqe_model is not None:
             from microsr_bench.metrics import niqe
@@ -193,8 +200,17 @@ def _summaries(
     for column in columns:
         metric = column.split("/")[-1]
         summary = summarize([r[column] for r in rows], groups, n_boot=n_boot, seed=seed, cap=default_cap(metric))
-        low, high = summary.t_interval()
-        out[column] = summary.as_record() | {"ci95_t": [low, high]}
+        out[column] = summary.as_record()
+    return out
+
+
+def _field_means(rows: list[dict[str, Any]], groups: list[str], columns: Sequence[str]) -> dict[str, Any]:
+    """``{recipe or no_reference: {metric: {hr_id: mean}}}``: what ``compare`` and the board's ties pair up."""
+    out: dict[str, dict[str, Any]] = {}
+    for column in columns:
+        recipe, _, metric = column.rpartition("/")
+        means = field_means([r[column] for r in rows], groups, cap=default_cap(metric))
+        out.setdefault(recipe or "no_reference", {})[metric] = means
     return out
 
 
@@ -220,6 +236,7 @@ def score_predictions(
     n_boot: int = 2000,
     seed: int = 0,
     progress: bool = True,
+    crop_border: int = 0,
 ) -> ScoreResult:
     """Score a prediction folder against the test split: validate everything first, then score.
 
@@ -244,6 +261,8 @@ def score_predictions(
         ids: per sub-dataset, the test frame ids expected; default: all, or under the burst protocol
             (``protocol.name == "burst"``) one prediction per burst of ``k`` frames, named after its first frame.
         n_boot, seed: bootstrap resamples and seed of the intervals.
+        crop_border: pixels cut from each side of prediction and target before the full-reference metrics
+            (BasicSR's option; 0, the default, scores the whole image: docs/metrics.md says why).
     """
     folder = Path(pred_dir)
     names = _datasets_in(folder, datasets)
@@ -275,20 +294,28 @@ def score_predictions(
     files = validate_prediction_dir(folder, expected, bench.benchmark, progress=progress)
     columns = [f"{r}/{m}" for r in recipes for m in metrics] + (["niqe"] if model is not None else [])
     aggregation = {
-        "method": "mean over frames; cluster-robust SE and percentile bootstrap over HR images (fields of view)",
+        "method": (
+            "mean over frames; cluster-robust SE over HR images (fields of view); ci95: mean -/+ t_{G-1} SE; "
+            "ci95_boot: percentile bootstrap over HR images"
+        ),
         "n_boot": n_boot,
         "seed": seed,
         "psnr_cap_db": float(default_cap("psnr") or 0.0),
+        "crop_border": crop_border,
     }
     runtime = dict(runtime if runtime is not None else metadata_runtime(folder))
     total = sum(len(e.ids) for e in expected.values())
     records, per_image, per_dataset = [], [], {}
     with tqdm(total=total, desc="scoring", unit="frame", disable=not progress) as bar:
         for name in names:
-            rows, groups = _score_dataset(bench, name, files[name], expected[name], recipes, metrics, model, bar)
+            rows, groups = _score_dataset(
+                bench, name, files[name], expected[name], recipes, metrics, model, bar, crop_border
+            )
             per_image += rows
             per_dataset[name] = (rows, groups)
-            set_metrics = {"fid": _fid(bench, name, files[name], expected[name], fid_weights)} if fid else {}
+            set_metrics, samples = (
+                _set_metrics(bench, name, files[name], expected[name], fid_weights) if fid else ({}, {})
+            )
             records.append(
                 build_record(
                     name,
@@ -300,7 +327,9 @@ def score_predictions(
                     runtime,
                     aggregation,
                     set_metrics,
+                    _field_means(rows, groups, columns),
                 )
+                | ({"set_metrics_samples": samples} if samples else {})
             )
     macro = _macro(per_dataset, columns, n_boot, seed) if len(names) > 1 else None
     return ScoreResult(records, macro, per_image, bench.benchmark, pred_dir=folder)
@@ -316,7 +345,7 @@ def _macro(
         summary = macro_average(values, n_boot=n_boot, seed=seed, cap=default_cap(metric))
         recipe = column.split("/")[0] if "/" in column else "no_reference"
         record = summary.as_record()
-        metrics.setdefault(recipe, {})[metric] = {k: record[k] for k in ("mean", "sem", "ci95")}
+        metrics.setdefault(recipe, {})[metric] = {k: record[k] for k in ("mean", "sem", "ci95", "ci95_boot")}
     return {"datasets": sorted(per_dataset, key=["MITO", "MPM", "MEM", "NUC"].index), "metrics": metrics}
 
 
@@ -336,16 +365,18 @@ def _niqe_model(path: str | Path | None) -> Any:
     return NiqeModel.load(Path(path)) if path is not None else pristine_model()
 
 
-def _fid(
+def _set_metrics(
     bench: BenchmarkDict, name: str, files: Mapping[str, Path], expected: ExpectedSplit, weights: str | Path | None
-) -> float:
-    """FID between the predictions and the HR test images of one sub-dataset."""
+) -> tuple[dict[str, float], dict[str, int]]:
+    """FID and KID of one sub-dataset's predictions against its HR test images, on 299x299 tiles, streamed.
+
+    Images are read one at a time (never stacked: MPM's 2,400 predictions were ~5 GB in float64).
+    """
     from microsr_bench._imageio import read_image
-    from microsr_bench.metrics import fid
+    from microsr_bench.metrics import set_metrics
 
     prepared = bench._prepared[name]
-    hr = np.stack([read_image(prepared.hr_path(h)) for h in prepared.manifest.hr_ids("test")]).astype(np.float64)
-    preds = np.stack(
-        [read_prediction(files[i], shape=expected.shape, max_value=expected.max_value) for i in expected.ids]
-    )
-    return float(fid(preds, hr / expected.max_value, weights=weights))
+    preds = (read_prediction(files[i], shape=expected.shape, max_value=expected.max_value) for i in expected.ids)
+    refs = (read_image(prepared.hr_path(h)) / expected.max_value for h in prepared.manifest.hr_ids("test"))
+    result = set_metrics(preds, refs, weights=weights)
+    return {"fid": result.fid, "kid": result.kid}, result.counts()

@@ -18,7 +18,7 @@ from leaderboard.entries import SubmissionMetadata, Verification, dump_entry, en
 from microsr_bench._version import __version__
 from microsr_bench.data import canonical as library_canonical
 from microsr_bench.data.cards import get_card
-from microsr_bench.scoring.record import validate_record
+from microsr_bench.scoring.record import SCHEMA_VERSION, validate_record
 
 
 def fake_fingerprint(tag: str) -> str:
@@ -66,7 +66,7 @@ def make_record(
     if protocol == "burst":  # one prediction per burst of k consecutive frames of a field
         n = f * (card.frames_per_hr // (parameters or {}).get("k", 4))
     record = {
-        "schema_version": "1.0",
+        "schema_version": SCHEMA_VERSION,
         "record_type": "microsr-bench-result",
         "library_version": __version__,
         "created": "2025-01-02T03:04:05Z",

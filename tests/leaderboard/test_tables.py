@@ -125,3 +125,39 @@ def test_table_order_is_protocol_then_dataset_then_shots():
         ("paired", "NUC", "200"),
         ("zero_shot", "MITO", "none"),
     ]
+
+
+def test_schema_1_0_records_show_their_t_interval_not_the_bootstrap(lb):
+    # Rule of microsr_bench.scoring.summaries: a 1.0 record's ci95 is the percentile bootstrap (undercovers at
+    # 3 fields), so the board shows its ci95_t; a 1.0 summary without ci95_t has no interval at all.
+    entry = lb.make_entry()
+    record = entry["record"]
+    record["schema_version"] = "1.0"
+    psnr = record["metrics"]["paper"]["psnr"]
+    psnr["ci95_t"] = [psnr["mean"] - 1.0, psnr["mean"] + 1.0]
+    row = row_from_entry(entry, "x.json")
+    assert row.values["paper/psnr"] == Value(psnr["mean"], psnr["mean"] - 1.0, psnr["mean"] + 1.0)
+    assert not row.values["paper/ssim"].has_interval
+
+
+def _paired_row(name: str, mean: float, half: float, fields: dict[str, float]) -> Row:
+    row = _row(name, paper__psnr=(mean, mean - half, mean + half))
+    return Row(**{**row.__dict__, "field_means": {"paper/psnr": fields}})
+
+
+def test_ties_come_from_the_paired_test_where_field_means_exist():
+    six = [f"f{i}" for i in range(6)]
+    leader = _paired_row("top", 28.5, 2.0, {f: 28.0 + i for i, f in enumerate(six)})
+    # 0.2 dB below the leader on every one of 6 fields: intervals overlap widely, but every difference has
+    # the same sign, so the exact sign-flip p is 2 / 2^6 = 0.03125 < 0.05: not a tie.
+    steady = _paired_row("steady", 28.3, 2.0, {f: 27.8 + i for i, f in enumerate(six)})
+    # Mixed signs (-1, +1, -1, +1, -1, +1 around the leader): sum 0, p = 1: a tie.
+    mixed = _paired_row("mixed", 28.4, 2.0, {f: 28.0 + i + (-1) ** (i + 1) for i, f in enumerate(six)})
+    ties = {r.row.method: r.tie for r in rank_rows([steady, leader, mixed])}
+    assert ties == {"top": False, "mixed": True, "steady": False}
+
+
+def test_without_shared_fields_ties_fall_back_to_interval_overlap():
+    leader = _paired_row("top", 28.0, 0.5, {"a": 28.0, "b": 28.0})
+    other = _paired_row("other", 27.8, 0.5, {"c": 27.8, "d": 27.8})  # different fields: not pairable
+    assert [r.tie for r in rank_rows([leader, other])] == [False, True]

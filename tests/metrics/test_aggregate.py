@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from microsr_bench.errors import InvalidArgumentError
-from microsr_bench.metrics import PSNR_CAP_DB, default_cap, macro_average, summarize
+from microsr_bench.metrics import PSNR_CAP_DB, default_cap, field_means, macro_average, summarize
 from microsr_bench.metrics.aggregate import bootstrap_means
 
 GROUP_VALUES = np.array([0.61, 0.72, 0.55, 0.80, 0.67, 0.59, 0.74, 0.70, 0.52, 0.77, 0.64, 0.69])
@@ -57,8 +57,8 @@ def test_interval_is_the_percentiles_of_the_replicates():
     values, groups = _constant_groups(GROUP_VALUES)
     summary = summarize(values, groups, n_boot=3000, seed=3)
     boot = bootstrap_means(values, groups, n_boot=3000, seed=3)
-    assert summary.ci95 == pytest.approx(tuple(np.quantile(boot, [0.025, 0.975])), abs=0)
-    assert summary.ci95[0] < summary.mean < summary.ci95[1]
+    assert summary.ci95_boot == pytest.approx(tuple(np.quantile(boot, [0.025, 0.975])), abs=0)
+    assert summary.ci95_boot[0] < summary.mean < summary.ci95_boot[1]
 
 
 def test_bootstrap_resamples_groups_not_frames():
@@ -66,6 +66,7 @@ def test_bootstrap_resamples_groups_not_frames():
     # bootstrap must not change when every group gains more (identical) frames.
     narrow = summarize(*_constant_groups(GROUP_VALUES, frames=2), seed=1)
     many = summarize(*_constant_groups(GROUP_VALUES, frames=50), seed=1)
+    assert many.ci95_boot == pytest.approx(narrow.ci95_boot, abs=1e-12)
     assert many.ci95 == pytest.approx(narrow.ci95, abs=1e-12)
     assert many.sem == pytest.approx(narrow.sem, rel=1e-12)
 
@@ -73,11 +74,11 @@ def test_bootstrap_resamples_groups_not_frames():
 def test_determinism_under_the_seed():
     values, groups = _constant_groups(GROUP_VALUES)
     assert summarize(values, groups, seed=11) == summarize(values, groups, seed=11)
-    assert summarize(values, groups, seed=11).ci95 != summarize(values, groups, seed=12).ci95
+    assert summarize(values, groups, seed=11).ci95_boot != summarize(values, groups, seed=12).ci95_boot
     # Group ids only matter as labels: shuffling the rows does not change the summary.
     order = np.random.default_rng(0).permutation(len(values))
     shuffled = summarize(values[order], [groups[i] for i in order], seed=11)
-    assert shuffled.ci95 == pytest.approx(summarize(values, groups, seed=11).ci95, abs=1e-12)
+    assert shuffled.ci95_boot == pytest.approx(summarize(values, groups, seed=11).ci95_boot, abs=1e-12)
 
 
 def test_single_group_gives_nan_sem_and_interval():
@@ -85,8 +86,9 @@ def test_single_group_gives_nan_sem_and_interval():
     summary = summarize([30.0, 31.0, 32.0], ["only"] * 3)
     assert summary.mean == 31.0 and summary.n_groups == 1
     assert math.isnan(summary.sem)
-    assert all(math.isnan(v) for v in summary.ci95)
+    assert all(math.isnan(v) for v in summary.ci95 + summary.ci95_boot)
     assert summary.as_record()["sem"] is None and summary.as_record()["ci95"] == [None, None]
+    assert summary.as_record()["ci95_boot"] == [None, None]
 
 
 def test_infinite_psnr_is_capped_and_counted():
@@ -143,22 +145,24 @@ def test_macro_average_interval_width_and_order_independence():
     data = {"A": _constant_groups(GROUP_VALUES), "B": _constant_groups(np.linspace(0.4, 0.9, 40))}
     macro = macro_average(data, n_boot=20000, seed=5)
     var = sum(np.var(v) / len(v) for v in (GROUP_VALUES, np.linspace(0.4, 0.9, 40))) / 4
-    half_width = (macro.ci95[1] - macro.ci95[0]) / 2
+    half_width = (macro.ci95_boot[1] - macro.ci95_boot[0]) / 2
     assert half_width == pytest.approx(1.96 * math.sqrt(var), rel=0.05)
     reordered = macro_average({"B": data["B"], "A": data["A"]}, n_boot=20000, seed=5)
-    assert reordered.ci95 == macro.ci95
+    assert (reordered.ci95_boot, reordered.ci95) == (macro.ci95_boot, macro.ci95)
 
 
 def test_macro_of_one_dataset_equals_its_summary():
     values, groups = _dataset(4, 6)
     macro = macro_average({"X": (values, groups)}, seed=9)
     single = summarize(values, groups, seed=9)
-    assert (macro.mean, macro.sem, macro.ci95) == (single.mean, single.sem, single.ci95)
+    assert (macro.mean, macro.sem, macro.ci95_boot) == (single.mean, single.sem, single.ci95_boot)
+    # One dataset: Satterthwaite's df = (v)^2 / (v^2 / (G - 1)) = G - 1, so the t-interval is the dataset's.
+    assert macro.ci95 == pytest.approx(single.ci95, rel=1e-12)
 
 
 def test_macro_with_a_single_field_dataset_is_nan():
     macro = macro_average({"A": _dataset(0, 5), "B": ([0.5, 0.6], ["x", "x"])})
-    assert math.isnan(macro.sem) and all(math.isnan(v) for v in macro.ci95)
+    assert math.isnan(macro.sem) and all(math.isnan(v) for v in macro.ci95 + macro.ci95_boot)
     assert not math.isnan(macro.mean)
 
 
@@ -181,3 +185,31 @@ def test_t_interval_closed_form():
     assert all(math.isnan(v) for v in summarize([1.0, 2.0], ["a", "a"]).t_interval())
     with pytest.raises(InvalidArgumentError, match="level"):
         summary.t_interval(1.5)
+
+
+def test_ci95_is_the_t_interval():
+    # Three fields with means 2, 4.5 and 9 (frames 1,2,3 | 4,5 | 9): CR1 SE from the module docstring;
+    # ci95 = mean -/+ t_{2, 0.975} SE with t_{2, 0.975} = 4.302652729911275 (Student t table / SciPy).
+    summary = summarize([1.0, 2.0, 3.0, 4.0, 5.0, 9.0], ["a", "a", "a", "b", "b", "c"])
+    half = 4.302652729911275 * summary.sem
+    assert summary.ci95 == pytest.approx((summary.mean - half, summary.mean + half), rel=1e-9)
+    assert summary.as_record()["ci95"] == pytest.approx([summary.mean - half, summary.mean + half], rel=1e-9)
+
+
+def test_macro_t_interval_uses_satterthwaite_df():
+    # Welch-Satterthwaite by hand: df = (v1 + v2)^2 / (v1^2 / (G1 - 1) + v2^2 / (G2 - 1)), v_d = SE_d^2.
+    from scipy.stats import t as student_t
+
+    data = {"A": _dataset(0, 3), "B": _dataset(1, 24)}
+    macro = macro_average(data)
+    a, b = (summarize(*data[k]) for k in ("A", "B"))
+    v1, v2 = a.sem**2, b.sem**2
+    df = (v1 + v2) ** 2 / (v1**2 / 2 + v2**2 / 23)
+    half = student_t.ppf(0.975, df) * math.sqrt(v1 + v2) / 2
+    assert macro.ci95 == pytest.approx((macro.mean - half, macro.mean + half), rel=1e-12)
+
+
+def test_field_means_are_the_per_field_averages_after_capping():
+    # Field a: (30 + 100) / 2 with +inf capped at 100; field b: (40 + 50) / 2.
+    means = field_means([30.0, math.inf, 40.0, 50.0], ["a", "a", "b", "b"], cap=PSNR_CAP_DB)
+    assert means == {"a": 65.0, "b": 45.0}

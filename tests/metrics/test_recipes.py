@@ -211,3 +211,41 @@ def test_score_group_shape_errors():
 
     with pytest.raises(InvalidArgumentError, match=r"prepare_group needs predictions \(B, H, W\) and one target"):
         score_group(np.zeros((2, 20, 20)), np.zeros((21, 20)))
+
+
+# --- crop_border -----------------------------------------------------------------------------------
+
+
+def test_crop_border_equals_a_manual_crop_scored_by_scikit_image():
+    # BasicSR's crop_border: cut c pixels from each side of both images, then score. Reference: the same
+    # 8-bit quantisation (round half to even) of the manually cropped images, scored by scikit-image.
+    from skimage.metrics import peak_signal_noise_ratio, structural_similarity
+
+    pred, target = _pair(shape=(64, 72), seed=4)
+    scores = score_pair(pred, target, recipes=("paper",), metrics=("psnr", "ssim"), crop_border=3)["paper"]
+    p8, t8 = (np.clip(np.round(255 * a[3:-3, 3:-3]), 0, 255) for a in (pred, target))
+    assert scores["psnr"] == pytest.approx(peak_signal_noise_ratio(t8, p8, data_range=255), abs=1e-9)
+    ref = structural_similarity(t8, p8, data_range=255, gaussian_weights=True, sigma=1.5, use_sample_covariance=False)
+    assert scores["ssim"] == pytest.approx(ref, abs=1e-9)
+    assert scores["psnr"] != score_pair(pred, target, recipes=("paper",), metrics=("psnr",))["paper"]["psnr"]
+
+
+def test_crop_border_in_groups_equals_batches():
+    from microsr_bench.metrics import score_group
+
+    rng = np.random.default_rng(1)
+    target = rng.random((40, 40))
+    preds = np.clip(target + 0.1 * rng.standard_normal((3, 40, 40)), 0, 1)
+    metrics = ("psnr", "ssim", "nrmse")  # MS-SSIM needs 161 pixels a side
+    group = score_group(preds, target, metrics=metrics, crop_border=2)
+    batch = score_batch(preds, np.broadcast_to(target, preds.shape).copy(), metrics=metrics, crop_border=2)
+    for recipe in group:
+        for metric in group[recipe]:
+            np.testing.assert_allclose(group[recipe][metric], batch[recipe][metric], rtol=1e-12)
+
+
+@pytest.mark.parametrize(("crop", "match"), [(-1, "non-negative"), (1.5, "non-negative"), (20, "leaves nothing")])
+def test_crop_border_errors(crop, match):
+    pred, target = _pair(shape=(40, 40))
+    with pytest.raises(InvalidArgumentError, match=match):
+        score_pair(pred, target, recipes=("paper",), metrics=("psnr",), crop_border=crop)

@@ -21,7 +21,7 @@ def test_every_entry_is_consistent(name):
 def test_expected_entries():
     # Directions and ranges from the definitions: PSNR in dB (+inf for identical images), SSIM in [-1, 1],
     # MS-SSIM in [0, 1] (negative terms clamped), NRMSE, NIQE and FID are distances (lower is better).
-    assert list_metrics() == ["fid", "ms_ssim", "niqe", "nrmse", "psnr", "ssim"]
+    assert list_metrics() == ["fid", "kid", "ms_ssim", "niqe", "nrmse", "psnr", "ssim"]
     psnr = get_metric_info("psnr")
     assert (psnr.higher_is_better, psnr.unit, psnr.upper) == (True, "dB", math.inf)
     assert (get_metric_info("ssim").lower, get_metric_info("ssim").upper) == (-1.0, 1.0)
@@ -30,7 +30,7 @@ def test_expected_entries():
     assert get_metric_info("niqe").kind == "no-reference" and not get_metric_info("niqe").higher_is_better
     assert get_metric_info("fid").kind == "set" and not get_metric_info("fid").higher_is_better
     assert list_metrics("full-reference") == ["ms_ssim", "nrmse", "psnr", "ssim"]
-    assert list_metrics("set") == ["fid"]
+    assert list_metrics("set") == ["fid", "kid"]
 
 
 def test_unknown_metric_did_you_mean():
