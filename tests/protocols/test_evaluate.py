@@ -254,18 +254,18 @@ def test_a_full_disk_is_one_clear_error_and_leaves_no_result(run, tmp_path, monk
     import errno
     from pathlib import Path
 
-    import microsr_bench.scoring.record as record
+    import microsr_bench.scoring.output as output
     from microsr_bench.errors import DiskFullError
 
     def full(*args, **kwargs):
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(record, "atomic_write_text", full)  # scoring done, the result cannot be written
-    with pytest.raises(DiskFullError, match=r"the result.*NUC-full"):
+    monkeypatch.setattr(output, "_write_temp", full)  # scoring done, the result cannot be written
+    with pytest.raises(DiskFullError, match=r"no space left.*NUC-full"):
         run("bicubic", paired("NUC"))
     monkeypatch.undo()
     monkeypatch.setattr(Path, "write_bytes", full)  # the predictions cannot be written
-    with pytest.raises(DiskFullError, match="while writing predictions"):
+    with pytest.raises(DiskFullError, match="write predictions"):
         run("bicubic", paired("NUC"))
     monkeypatch.undo()
     left = [p.name for p in (tmp_path / "results").rglob("*") if p.is_file() or p.name.startswith(".")]
