@@ -23,3 +23,28 @@ def test_mkdocs_nav_pages_exist():
     assert nav, "mkdocs.yml lists no page"
     for page in nav:
         assert (ROOT / "docs" / page).is_file(), page
+
+
+def _tracked_text_files():
+    import subprocess
+
+    names = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True).stdout.split()
+    for name in names:
+        path = ROOT / name
+        if path.is_file() and path.suffix in {".md", ".py", ".cfg", ".toml", ".yml", ".yaml", ".json", ".txt", ""}:
+            yield name, path.read_text(errors="replace")
+
+
+def test_no_machine_paths_and_no_out_of_tree_evidence():
+    # Every figure must name an in-tree command; an absolute path of a development machine, or a script
+    # "outside the repository" cited as evidence, cannot be rerun by a reader (issue 15).
+    machine_path = re.compile(r"(?<![\w.])/(?:work|home|root)/")
+    out_of_tree = re.compile(r"out of the tree|outside (?:this|the) repository|scratch script", re.IGNORECASE)
+    offenders = []
+    for name, text in _tracked_text_files():
+        if name == "tests/test_docs.py":
+            continue
+        for number, line in enumerate(text.splitlines(), 1):
+            if machine_path.search(line) or out_of_tree.search(line):
+                offenders.append(f"{name}:{number}: {line.strip()[:100]}")
+    assert not offenders, "\n".join(offenders)

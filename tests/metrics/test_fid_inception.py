@@ -13,6 +13,8 @@ from microsr_bench.errors import InvalidArgumentError, NotFoundError
 from microsr_bench.metrics import extract_features
 from microsr_bench.metrics._inception import FIDInceptionV3
 from microsr_bench.metrics._inception_weights import WEIGHTS_FILENAME, find_inception_weights, load_fid_inception
+from tools.reference._fixture import read_fixture
+from tools.reference.inputs import deterministic_state, inception_input
 
 
 def _conv_table() -> dict[str, tuple[int, int, int, int]]:
@@ -97,80 +99,28 @@ def test_state_dict_names_and_shapes() -> None:
 
 
 def _deterministic_state(model: torch.nn.Module) -> dict[str, torch.Tensor]:
-    """He-scaled weights from a NumPy generator over the sorted names (reproducible across torch versions)."""
-    rng = np.random.default_rng(0)
-    state = {}
-    for name, tensor in sorted(model.state_dict().items()):
-        shape = tuple(tensor.shape)
-        if name.endswith("num_batches_tracked"):
-            continue
-        if name.endswith("conv.weight"):
-            values = rng.standard_normal(shape) * np.sqrt(2.0 / np.prod(shape[1:]))
-        elif name.endswith(("bn.weight", "running_var")):
-            values = 1.0 + (0.1 * rng.standard_normal(shape) if name.endswith("weight") else 0.5 * rng.random(shape))
-        elif name.endswith(("bn.bias", "running_mean")):
-            values = 0.1 * rng.standard_normal(shape)
-        else:
-            values = 0.01 * rng.standard_normal(shape)
-        state[name] = torch.from_numpy(values.astype(np.float32))
-    return state
+    """The seeded weights of the pytorch-fid reference (``tools.reference.inputs.deterministic_state``,
+    seed 0), without ``num_batches_tracked`` as the published file may be."""
+    state = deterministic_state(model.state_dict(), 0)
+    return {k: v for k, v in state.items() if not k.endswith("num_batches_tracked")}
 
 
 @pytest.fixture(scope="module")
 def weights_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A deterministic stand-in for the real weights, saved without num_batches_tracked (as the
-    published file may be) under the published file name."""
+    """A deterministic stand-in for the real weights under the published file name."""
     path = tmp_path_factory.mktemp("weights") / WEIGHTS_FILENAME
     torch.save(_deterministic_state(FIDInceptionV3()), path)
     return path
 
 
 def test_forward_matches_pytorch_fid(weights_file: Path) -> None:
-    """Reference: pytorch-fid 0.3.0 ``InceptionV3([3])`` (torchvision 0.29.1, torch 2.14.1 CPU) with these
-    weights placed in its torch hub cache, on the same three 70x90 grayscale images replicated to RGB;
-    output of its block 3 (2048-d pool). The first 8 features of each image and per-image means."""
-    gray = np.random.default_rng(123).random((3, 70, 90)).astype(np.float32)
-    features = extract_features(gray, weights=weights_file)
-    expected_first8 = [
-        [
-            0.02535387873649597,
-            0.5841186046600342,
-            0.04501485079526901,
-            0.3985864222049713,
-            0.500248908996582,
-            0.0,
-            0.005360254552215338,
-            0.5478705167770386,
-        ],
-        [
-            0.02601996250450611,
-            0.5789278149604797,
-            0.04740428924560547,
-            0.3964659571647644,
-            0.49928033351898193,
-            0.0,
-            0.006078298203647137,
-            0.5467888712882996,
-        ],
-        [
-            0.02504616416990757,
-            0.5799442529678345,
-            0.044886264950037,
-            0.3883446156978607,
-            0.4968382716178894,
-            0.0,
-            0.0064384834840893745,
-            0.5464376211166382,
-        ],
-    ]
-    assert features.shape == (3, 2048)
-    np.testing.assert_allclose(features[:, :8], expected_first8, rtol=1e-4, atol=1e-6)
-    np.testing.assert_allclose(
-        features.mean(axis=1), [0.13906464258535545, 0.13901910446770938, 0.13842173512915143], rtol=1e-5
-    )
-    np.testing.assert_allclose(
-        (features**2).sum(axis=1), [114.10262433621087, 114.02366438837757, 113.10315135026335], rtol=1e-5
-    )
+    """Reference: pytorch-fid 0.3.0 ``InceptionV3([3])`` with the same weights in its torch hub cache, on
+    the same three 70x90 grayscale images replicated to RGB: all 2048 pool features of each image, stored
+    by ``python -m tools.reference.pytorch_fid_inception`` (recomputed live by ``tests/reference/``)."""
+    features = extract_features(inception_input(), weights=weights_file)
+    expected = np.asarray(read_fixture("pytorch_fid_inception")["features"])
+    assert features.shape == expected.shape == (3, 2048)
+    np.testing.assert_allclose(features, expected, rtol=1e-4, atol=1e-6)
 
 
 @pytest.fixture

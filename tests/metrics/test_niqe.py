@@ -1,4 +1,4 @@
-"""NIQE scores against BasicSR 1.4.2, input conventions, batches and errors."""
+"""NIQE scores against BasicSR 1.4.2 (stored by tools/reference/basicsr_metrics.py), conventions, errors."""
 
 from __future__ import annotations
 
@@ -8,64 +8,15 @@ import torch
 
 from microsr_bench.errors import InvalidArgumentError
 from microsr_bench.metrics import NiqeModel, fit_niqe_model, niqe, pristine_model
+from tools.reference._fixture import read_fixture
+from tools.reference.inputs import NIQE_FITS, make_image
 
-
-def _smooth(noise: np.ndarray, sigma: float) -> np.ndarray:
-    """Gaussian low-pass by FFT (periodic), to make structured test images with NumPy only."""
-    fy = np.fft.fftfreq(noise.shape[0])[:, None]
-    fx = np.fft.fftfreq(noise.shape[1])[None, :]
-    return np.fft.ifft2(np.fft.fft2(noise) * np.exp(-2 * (np.pi * sigma) ** 2 * (fx**2 + fy**2))).real
-
-
-def make_image(kind: str, size: int, seed: int) -> np.ndarray:
-    """8-bit test images: smooth texture, Poisson-noisy 'cells', sparse spots on a black background."""
-    rng = np.random.default_rng(seed)
-    if kind == "smooth":
-        x = _smooth(rng.standard_normal((size, size)), 3.0)
-        x = (x - x.min()) / (x.max() - x.min()) + 0.02 * rng.standard_normal((size, size))
-    elif kind == "cells":
-        x = _smooth(rng.standard_normal((size, size)), 6.0)
-        x = np.clip((x - x.mean()) / x.std(), 0, None) ** 2
-        x = rng.poisson(40 * x / x.max() + 1) / 45.0
-    else:
-        x = np.zeros((size, size))
-        yy, xx = np.mgrid[:size, :size]
-        for cy, cx, r in zip(rng.integers(0, size, 12), rng.integers(0, size, 12), rng.uniform(4, 12, 12), strict=True):
-            x += np.exp(-((yy - cy) ** 2 + (xx - cx) ** 2) / (2 * r**2))
-        x = x / x.max()
-    return np.round(np.clip(x, 0, 1) * 255).astype(np.uint8)
-
-
-# Reference values: BasicSR 1.4.2 (PyPI sdist), basicsr/metrics/niqe.py imported by path (with
-# basicsr/utils/matlab_functions.py) in a separate venv (numpy 2.4, scipy 1.17, torch 2.13 CPU), called as
-# calculate_niqe(make_image(kind, size, seed), crop_border, input_order="HW") with its shipped
-# niqe_pris_params.npz. BasicSR states that it reproduces the MATLAB release (5.7296 on baboon.png).
-BASICSR_NIQE = [
-    ("smooth", 256, 0, 0, 12.234393270895898),
-    ("smooth", 256, 0, 4, 11.94027039124164),
-    ("smooth", 256, 1, 0, 12.317607400429502),
-    ("smooth", 256, 1, 4, 11.979745760775549),
-    ("smooth", 512, 0, 0, 10.991359399446855),
-    ("smooth", 512, 0, 4, 10.910925603839038),
-    ("smooth", 512, 1, 0, 11.260859937407625),
-    ("smooth", 512, 1, 4, 11.13858282238624),
-    ("cells", 256, 0, 0, 15.38770213444832),
-    ("cells", 256, 0, 4, 14.975627215563282),
-    ("cells", 256, 1, 0, 14.343785395921852),
-    ("cells", 256, 1, 4, 14.323519862437992),
-    ("cells", 512, 0, 0, 13.972002241741967),
-    ("cells", 512, 0, 4, 13.727723814875407),
-    ("cells", 512, 1, 0, 13.388864705500097),
-    ("cells", 512, 1, 4, 13.517907467419729),
-    ("sparse", 256, 0, 0, 21.34181093332903),
-    ("sparse", 256, 0, 4, 21.018678148617425),
-    ("sparse", 256, 1, 0, 20.58124731172882),
-    ("sparse", 256, 1, 4, 21.17649719930818),
-    ("sparse", 512, 0, 0, 24.579969918977437),
-    ("sparse", 512, 0, 4, 23.746757824144584),
-    ("sparse", 512, 1, 0, 25.82523179734669),
-    ("sparse", 512, 1, 4, 25.128842029155557),
-]
+# BasicSR 1.4.2 ``calculate_niqe(make_image(kind, size, seed), crop, input_order="HW")`` with its shipped
+# niqe_pris_params.npz, stored by ``python -m tools.reference.basicsr_metrics`` (recomputed live by
+# ``tests/reference/``). BasicSR states that it reproduces the MATLAB release (5.7296 on baboon.png).
+REFERENCE = read_fixture("basicsr_metrics")
+BASICSR_NIQE = [(r["kind"], r["size"], r["seed"], r["crop"], r["niqe"]) for r in REFERENCE["niqe"]]
+NIQE_OF = {case[:4]: case[4] for case in BASICSR_NIQE}
 
 
 @pytest.mark.parametrize(("kind", "size", "seed", "crop", "expected"), BASICSR_NIQE)
@@ -79,7 +30,7 @@ def test_batch_equals_single_images() -> None:
     scores = niqe(batch)
     assert isinstance(scores, np.ndarray) and scores.shape == (3,) and scores.dtype == np.float64
     np.testing.assert_allclose(scores, [niqe(image) for image in batch], rtol=0, atol=1e-12)
-    assert scores[0] == pytest.approx(15.38770213444832, abs=1e-3)  # BASICSR_NIQE, cells 256 seed 0
+    assert scores[0] == pytest.approx(NIQE_OF["cells", 256, 0, 0], abs=1e-3)
 
 
 def test_float_input_is_scaled_by_255_and_rounded() -> None:
@@ -108,36 +59,32 @@ def test_flat_image_scores_nan() -> None:
 
 
 def test_pristine_model_is_the_published_one() -> None:
-    """Values of mu_prisparam / cov_prisparam as in BasicSR 1.4.2's niqe_pris_params.npz."""
+    """mu_prisparam / cov_prisparam equal BasicSR 1.4.2's niqe_pris_params.npz (stored in the fixture)."""
     model = pristine_model()
+    published = REFERENCE["niqe_pristine"]
     assert model.mu.shape == (36,) and model.cov.shape == (36, 36) and model.patch_size == 96
-    np.testing.assert_allclose(model.mu[:4], [2.60131368, 0.90570272, 0.81204778, 0.09042671], rtol=1e-8)
-    assert model.cov[0, 0] == pytest.approx(0.45347810202943506, rel=1e-12)
-    assert np.trace(model.cov) == pytest.approx(1.6309188316421013, rel=1e-12)
+    np.testing.assert_allclose(model.mu, published["mu"], rtol=1e-12)
+    np.testing.assert_allclose(model.cov, published["cov"], rtol=1e-12)
     assert "UT Austin" in model.description and not model.mu.flags.writeable
 
 
-def test_fit_matches_basicsr_features() -> None:
+@pytest.mark.parametrize("fit", REFERENCE["niqe_fit"], ids=lambda fit: f"threshold{fit['sharpness_threshold']}")
+def test_fit_matches_basicsr_features(fit: dict) -> None:
     """fit_niqe_model's mean/covariance against BasicSR 1.4.2 patch features.
 
-    Reference: in the BasicSR venv, the features of every 96x96 patch at both scales from
-    ``compute_feature`` and ``matlab_functions.imresize`` (as in ``niqe``), patches selected as in the
-    MATLAB ``estimatemodelparam.m`` (sharpness = mean local sigma > threshold * image max), then
-    ``np.nanmean`` and the trace of ``np.cov`` of the complete rows.
+    Reference (``tools/reference/basicsr_metrics.py``): the features of every 96x96 patch at both scales
+    from BasicSR's ``compute_feature`` and ``matlab_functions.imresize`` (as in its ``niqe``), patches
+    selected as in the MATLAB ``estimatemodelparam.m`` (mean local sigma > threshold x the image's
+    sharpest patch), then ``np.nanmean`` and the trace of ``np.cov`` of the complete rows.
     """
-    model = fit_niqe_model([make_image("cells", 512, 0), make_image("smooth", 512, 0)], sharpness_threshold=0.0)
-    assert model.n_patches == 50
-    # One patch's shape fit may land on the neighbouring 0.001 grid point (float32 rounding differs).
-    expected_head = [2.2713, 0.9267835121878508, 0.79022, -0.031681570737722056, 0.20981795333873443]
-    np.testing.assert_allclose(model.mu[:5], expected_head, atol=1e-4)
-    np.testing.assert_allclose(model.mu[18:20], [2.47544, 0.7975973211400357], atol=1e-4)
-    assert np.trace(model.cov) == pytest.approx(0.6209336381247939, abs=1e-4)
-    images = [make_image("cells", 512, 1), make_image("smooth", 512, 1), make_image("sparse", 512, 1)]
-    selected = fit_niqe_model(images, sharpness_threshold=0.75)
-    assert selected.n_patches == 45
-    expected_head = [2.0980444444444464, 0.8303185730469849, 0.739755555555556, -0.019796836222522988]
-    np.testing.assert_allclose(selected.mu[:4], expected_head, atol=1e-5)
-    assert np.trace(selected.cov) == pytest.approx(1.0105400040076522, abs=1e-4)
+    images, threshold = next(case for case in NIQE_FITS if case[1] == fit["sharpness_threshold"])
+    assert [list(image) for image in images] == fit["images"]
+    model = fit_niqe_model([make_image(*image) for image in images], sharpness_threshold=threshold)
+    assert model.n_patches == fit["n_patches"]
+    # A patch's shape fit may land on the neighbouring 0.001 grid point (float32 rounding differs), which
+    # moves a mean by up to 0.001 / n_patches; measured max |diff| 2.0e-5 (threshold 0) and 2.8e-8 (0.75).
+    np.testing.assert_allclose(model.mu, fit["mu"], atol=1e-4)
+    assert np.trace(model.cov) == pytest.approx(fit["cov_trace"], abs=1e-4)
 
 
 def test_model_patch_size_is_used() -> None:

@@ -9,21 +9,18 @@ from scipy.special import gamma
 
 from microsr_bench.metrics import _niqe_features as features
 from microsr_bench.metrics._imresize import imresize
+from tools.reference._fixture import read_fixture
+from tools.reference.inputs import imresize_input
 
 
 def test_imresize_matches_basicsr() -> None:
-    """Reference: BasicSR 1.4.2 ``matlab_functions.imresize(x, 0.5)`` (float32 torch) on this 7x9 image.
+    """Reference: BasicSR 1.4.2 ``matlab_functions.imresize(x, 0.5)`` (it computes in float32) on a 7x9
+    image, stored by ``python -m tools.reference.basicsr_metrics``.
 
     Odd sizes exercise the ``ceil`` output size and the mirrored borders.
     """
-    x = np.random.default_rng(7).random((7, 9))
-    expected = [
-        [0.6196200, 0.3959423, 0.4446378, 0.5784270, 0.8452020],
-        [0.6823314, 0.3764955, 0.2300495, 0.3982077, 0.4790610],
-        [0.4001026, 0.4785052, 0.5449280, 0.5183442, 0.4857590],
-        [0.3237206, 0.5987756, 0.7383929, 0.5440120, 0.5969585],
-    ]
-    np.testing.assert_allclose(imresize(x, 0.5), expected, atol=2e-7)
+    expected = read_fixture("basicsr_metrics")["imresize_half_7x9"]
+    np.testing.assert_allclose(imresize(imresize_input(), 0.5), expected, atol=2e-7)
 
 
 def test_imresize_preserves_constants_and_ramps() -> None:
@@ -40,12 +37,12 @@ def test_imresize_preserves_constants_and_ramps() -> None:
 
 
 def test_gaussian_window_equals_matlab_fspecial() -> None:
-    """fspecial('gaussian', 7, 7/6): centre 0.11739636 and corner 0.00015776 (BasicSR's stored window)."""
+    """fspecial('gaussian', 7, 7/6): the window BasicSR 1.4.2 stores in niqe_pris_params.npz (fixture)."""
     g = features.gaussian_window_1d()
     window = np.outer(g, g)
     assert window.sum() == pytest.approx(1.0)
-    assert window[3, 3] == pytest.approx(0.11739636, abs=1e-8)
-    assert window[0, 0] == pytest.approx(0.00015776, abs=1e-8)
+    stored = np.asarray(read_fixture("basicsr_metrics")["niqe_pristine"]["gaussian_window"])
+    np.testing.assert_allclose(window, stored, rtol=0, atol=1e-8)
 
 
 def test_grid_lookup_equals_exhaustive_argmin() -> None:
