@@ -9,9 +9,9 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 
 from microsr_bench.data.cards import get_card
-from microsr_bench.degradations import _physics_ptc as ptc
 from microsr_bench.degradations._physics_calibration import LRCalibration
 from microsr_bench.errors import InvalidArgumentError
+from microsr_bench.realism import _ptc as ptc
 from microsr_bench.simulate import DetectorParams, default_params
 
 if TYPE_CHECKING:
@@ -150,7 +150,7 @@ def calibrate(
     """Fit the LR acquisition to stacks of video-rate frames of the same fields (a photon transfer fit).
 
     1. **Offset and read noise** from the zero-photo-electron peak of the darkest ``dark_fraction`` of pixels
-       (:func:`~._physics_ptc.fit_dark_peak`), unless ``offset`` is given (e.g. from dark frames, for data with
+       (``realism._ptc.fit_dark_peak``), unless ``offset`` is given (e.g. from dark frames, for data with
        no resolvable peak); then the read noise comes from the PTC at the offset,
        ``read_noise^2 = intercept + G_eff * offset - 1/12`` (much less precise).
     2. **PTC**: per pixel, mean and variance of each interleaved half of the stack, the variance from

@@ -5,7 +5,7 @@ per-line jitter, drift along a stack, photobleaching) and digitised by the PMT m
 Gamma-distributed gain with excess noise factor ``F``, read noise, offset, 12-bit rounding and clipping):
 :func:`microsr_bench.simulate.acquire_lr_from_hr`, described in ``docs/simulator.md``. The parameters are the
 simulator's defaults of a sub-dataset, or those measured from real LR stacks by :func:`calibrate` (a photon
-transfer fit; :mod:`._physics_ptc`). See ``docs/degradations.md``, section "Physics pipeline and calibration".
+transfer fit; ``realism._ptc``). See ``docs/degradations.md``, section "Physics pipeline and calibration".
 """
 
 from __future__ import annotations
