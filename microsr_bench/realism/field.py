@@ -48,9 +48,11 @@ def _check(stack: object, hr: object, max_value: int) -> tuple[NDArray[Any], NDA
         raise InvalidArgumentError(
             f"stack must be an integer array [frames, h, w] of the raw LR grey levels of one field, got {got}."
         )
-    if stack.shape[0] < 6 or min(stack.shape[1:]) < 32:
+    if stack.shape[0] < 3 or min(stack.shape[1:]) < 32:
+        # Three frames give one temporal second difference (noise statistics); photon transfer needs six and
+        # says so in the field's notes.
         raise InvalidArgumentError(
-            f"stack must hold at least 6 frames of at least 32 x 32 pixels, got {stack.shape}; give the whole burst."
+            f"stack must hold at least 3 frames of at least 32 x 32 pixels, got {stack.shape}; give the whole burst."
         )
     want = (2 * stack.shape[1], 2 * stack.shape[2])
     if not isinstance(hr, np.ndarray) or hr.shape != want:
