@@ -48,7 +48,8 @@ def realism_cmd(
     quiet: bool,
 ) -> None:
     """Measure what a microscopist checks on DATASET's LR bursts and HR images (docs/realism.md)."""
-    from microsr_bench.realism import realism_report, write_report
+    from microsr_bench.realism.report import write_report
+    from microsr_bench.realism.source import realism_report
 
     report = realism_report(
         dataset,

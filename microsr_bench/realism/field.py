@@ -14,7 +14,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from microsr_bench.errors import InvalidArgumentError
-from microsr_bench.realism import motion, photon, registration, spectra
+from microsr_bench.realism import _ptc, motion, photon, registration, spectra
 
 __all__ = ["SCALAR_KEYS", "measure_field"]
 
@@ -39,6 +39,9 @@ SCALAR_KEYS = (
     "slow_axis_autocorr",
     "bleach_rate",
     "bleach_fraction",
+    "lr_grey_per_hr",
+    "hr_zero_level",
+    "signal_scale",
 )
 
 
@@ -73,11 +76,34 @@ def _attempt(notes: list[str], what: str, func: Callable[[], dict[str, Any]], ke
         return dict.fromkeys(keys)
 
 
-def _photon(stack: NDArray[Any], max_value: int) -> dict[str, Any]:
+def _signal_map(
+    stack: NDArray[Any], hr: NDArray[Any], max_value: int, pt: photon.PhotonTransfer, rate: float
+) -> dict[str, Any]:
+    """How HR intensity becomes LR signal: grey levels per unit normalised HR, the HR level of zero LR signal,
+    and LR photo-electrons per unit HR at the first frame (``_ptc.fit_signal_map``, moments of both images
+    smoothed by 2 LR px, so drift and line shift do not bias it)."""
+    mean = stack.astype(np.float64).mean(axis=0)
+    noise = pt.effective_gain * float(np.mean(mean - pt.offset)) + pt.read_noise**2 + _ptc.ROUNDING_VARIANCE
+    slope, intercept, corr = _ptc.fit_signal_map(
+        mean, hr.astype(np.float64) / max_value, 2.0, noise / stack.shape[0] * _ptc.smoothing_noise_factor(2.0)
+    )
+    if not slope > 0 or not corr >= 0.5:
+        raise ValueError(f"the HR image and the mean LR frame do not match (correlation {corr:.2f}, slope {slope:.3g})")
+    bleach = float(np.mean(np.exp(rate * np.arange(stack.shape[0]))))
+    return {
+        "lr_grey_per_hr": slope,
+        "hr_zero_level": (pt.offset - intercept) / slope,
+        "signal_scale": slope / (pt.gain * bleach),
+    }
+
+
+def _photon(stack: NDArray[Any], hr: NDArray[Any], max_value: int, notes: list[str]) -> dict[str, Any]:
     pt = photon.photon_transfer(stack, max_value)
     rate, fraction, signal = photon.bleaching(stack, pt.offset)
     dark = float(np.quantile(stack.mean(axis=0), 0.05)) - pt.offset
-    return {
+    keys = ("lr_grey_per_hr", "hr_zero_level", "signal_scale")
+    mapping = _attempt(notes, "signal map", lambda: _signal_map(stack, hr, max_value, pt, rate), keys)
+    return mapping | {
         "lr_gain": pt.gain,
         "lr_offset": pt.offset,
         "effective_gain": pt.effective_gain,
@@ -146,7 +172,7 @@ def measure_field(stack: NDArray[Any], hr: NDArray[Any], max_value: int, *, segm
     low, high = photon.clipping(stack, max_value)
     notes: list[str] = []
     out: dict[str, Any] = {"frames": int(stack.shape[0]), "zero_fraction": low, "saturated_fraction": high}
-    out |= _attempt(notes, "photon transfer", lambda: _photon(stack, max_value), ("lr_gain", "lr_offset"))
+    out |= _attempt(notes, "photon transfer", lambda: _photon(stack, hr, max_value, notes), ("lr_gain", "lr_offset"))
     out |= _attempt(notes, "line shift", lambda: _lines(mean, segments), ("line_shift", "line_shift_segments"))
     out |= _attempt(notes, "drift", lambda: _drift(stack), ("frame_drift", "drift_speed"))
     out |= _attempt(notes, "registration", lambda: _registration(hr, mean), ("hr_lr_shift", "hr_lr_scale"))

@@ -1,8 +1,7 @@
 """The realism report of a dataset: per-field measurements, per-dataset aggregates, ``realism.json`` on disk.
 
-``realism_report`` reads any source through :func:`microsr_bench.load_benchmark` (LR bursts from the paired
-rows, HR images from the HR view), never through the simulator, so the same numbers come out of simulated,
-folder and hub data and can be put side by side.
+This module reads and writes reports and never loads data, so the physics degradation can take its numbers
+from a report without reaching the data sources (:mod:`.source` loads benchmarks for :func:`realism_report`).
 """
 
 from __future__ import annotations
@@ -11,7 +10,7 @@ import json
 import math
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -21,10 +20,14 @@ from microsr_bench._version import __version__
 from microsr_bench.errors import ConfigError, InvalidArgumentError, NotFoundError
 from microsr_bench.realism.field import SCALAR_KEYS, measure_field
 
-if TYPE_CHECKING:
-    import datasets
-
-__all__ = ["REALISM_FORMAT", "REQUIRED_FIELD_KEYS", "build_report", "load_report", "realism_report", "write_report"]
+__all__ = [
+    "REALISM_FORMAT",
+    "REQUIRED_FIELD_KEYS",
+    "build_report",
+    "load_report",
+    "validate_report",
+    "write_report",
+]
 
 #: Tag and version of ``realism.json``; a file with another tag is refused by :func:`load_report`.
 REALISM_FORMAT = "microsr-bench/realism/1"
@@ -104,81 +107,9 @@ def build_report(
     return _finite(report)
 
 
-def _bursts(
-    bench: Any, dataset: str, split: str, fields: int | None
-) -> Iterable[tuple[str, NDArray[Any], NDArray[Any]]]:
-    """(hr_id, burst in frame order, HR image) for the first ``fields`` fields of a split, in ``hr_id`` order."""
-    table: datasets.Dataset = bench[split]
-    hr_view = bench.hr_images(split)
-    ids = [str(h) for h in hr_view["hr_id"]]
-    order = sorted(range(len(ids)), key=ids.__getitem__)[:fields]
-    rows_of: dict[str, list[tuple[int, int]]] = {}
-    for i, (hr_id, frame) in enumerate(zip(table["hr_id"], table["frame"], strict=True)):
-        rows_of.setdefault(str(hr_id), []).append((int(frame), i))
-    for index in order:
-        hr_id = ids[index]
-        rows = [i for _, i in sorted(rows_of.get(hr_id, []))]
-        if not rows:
-            continue
-        stack = np.asarray(table.select(rows).select_columns(["lr"]).with_format("numpy")[:]["lr"])
-        hr = np.asarray(hr_view.select([index]).with_format("numpy")[0]["hr"])
-        yield hr_id, stack, hr
-
-
-def realism_report(
-    dataset: str,
-    *,
-    source: str = "auto",
-    size: str = "full",
-    split: str = "test",
-    fields: int | None = None,
-    cache_dir: str | Path | None = None,
-    data_dir: str | Path | None = None,
-    hub_repo: str | None = None,
-    revision: str | None = None,
-    progress: bool = True,
-) -> dict[str, Any]:
-    """Measure the realism statistics of one sub-dataset's split on any source (``docs/realism.md``).
-
-    Args:
-        dataset: ``MITO``, ``MPM``, ``MEM`` or ``NUC``.
-        source, size, cache_dir, data_dir, hub_repo, revision: as for :func:`~microsr_bench.load_benchmark`.
-        split: which split's fields to measure (each field: its whole LR burst and its HR image).
-        fields: measure only the first ``fields`` fields in ``hr_id`` order (default all).
-    """
-    from microsr_bench.data import load_benchmark
-    from microsr_bench.data.cards import SPLITS, get_card
-
-    name = get_card(dataset).name
-    if split not in SPLITS:
-        raise InvalidArgumentError(f"split must be one of {', '.join(SPLITS)}, got {split!r}.")
-    if fields is not None and (isinstance(fields, bool) or not isinstance(fields, int) or fields < 1):
-        raise InvalidArgumentError(f"fields must be a positive int or None (all), got {fields!r}.")
-    bench = load_benchmark(
-        name,
-        source=source,  # type: ignore[arg-type]
-        size=size,  # type: ignore[arg-type]
-        cache_dir=cache_dir,
-        data_dir=data_dir,
-        hub_repo=hub_repo,
-        revision=revision,
-        progress=progress,
-    )
-    info = bench.benchmark
-    return build_report(
-        _bursts(bench, name, split, fields),
-        max_value=info.max_values[name],
-        dataset=name,
-        source=f"{info.source} ({info.size})" if info.source == "simulated" else info.source,
-        fingerprint=info.fingerprint(name, split),
-        split=split,
-        progress=progress,
-    )
-
-
 def write_report(report: Mapping[str, Any], out_dir: str | Path, *, figure: bool = True) -> Path:
     """Write ``out_dir/realism.json`` (atomically) and, with ``figure``, ``out_dir/realism.png``."""
-    _validate(report, "report")
+    validate_report(report, "report")
     folder = Path(out_dir)
     target = folder / "realism.json"
     atomic_write_text(target, json.dumps(_finite(dict(report)), indent=1, sort_keys=True, allow_nan=False) + "\n")
@@ -189,7 +120,8 @@ def write_report(report: Mapping[str, Any], out_dir: str | Path, *, figure: bool
     return target
 
 
-def _validate(data: object, where: str) -> None:
+def validate_report(data: object, where: str = "report") -> None:
+    """Check the format tag, the top-level keys and the required keys of every field; ConfigError if not."""
     if not isinstance(data, Mapping):
         raise ConfigError(f"{where} must be a JSON object (a realism report), got {type(data).__name__}.")
     if data.get("format") != REALISM_FORMAT:
@@ -217,5 +149,5 @@ def load_report(path: str | Path) -> dict[str, Any]:
         data = json.loads(source.read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:
         raise ConfigError(f"{source} is not valid JSON ({exc}); write the report again.") from exc
-    _validate(data, str(source))
+    validate_report(data, str(source))
     return dict(data)
