@@ -66,6 +66,15 @@ def test_one_field_recovers_every_injected_effect(field: dict) -> None:
     np.testing.assert_allclose(field["hr_lr_shift"], [HR_SHIFT[0], HR_SHIFT[1] - field["line_shift"]], atol=0.13)
     assert field["hr_lr_scale"] == pytest.approx(1 - (LINE[1] - LINE[0]) / (LR - 1) / 4, abs=0.002)
     assert field["hr_lr_rotation_deg"] == pytest.approx(0.0, abs=0.05)
+    # No bleaching, F = 1 (a fixed charge per photo-electron), white noise: sd over the seeds 0.004, 0.017 and
+    # 0.004-0.005. HR-to-LR map: HR grey = 300 x photo-electrons, so 4095 / 300 = 13.65 e- per unit HR
+    # (sd 0.24), 13.65 x 40 grey (sd 3), zero at -0.02 / 13.65 (the LR's dark ground; sd 0.001).
+    assert field["bleach_fraction"] == pytest.approx(0.0, abs=0.017)
+    assert field["excess_noise_factor"] == pytest.approx(1.0, abs=0.07)
+    np.testing.assert_allclose([*field["fast_axis_autocorr"], field["slow_axis_autocorr"]], 0.0, atol=0.02)
+    assert field["signal_scale"] == pytest.approx(4095 / 300, rel=0.07)
+    assert field["lr_grey_per_hr"] == pytest.approx(4095 / 300 * GAIN, abs=12.0)
+    assert field["hr_zero_level"] == pytest.approx(-0.02 / (4095 / 300), abs=0.004)
     assert field["notes"] == []
     assert field["zero_fraction"] == 0.0 and field["frames"] == FRAMES
 
