@@ -19,9 +19,10 @@ import torch
 from numpy.typing import NDArray
 
 from microsr_bench.data.cards import get_card
-from microsr_bench.degradations._physics_calibrate import calibrate, calibrate_from_benchmark, calibrate_from_realism
+from microsr_bench.degradations._physics_calibrate import calibrate, calibrate_from_benchmark
 from microsr_bench.degradations._physics_calibration import CALIBRATION_FORMAT, LRCalibration
 from microsr_bench.degradations._physics_model import PhysicsParams, acquire_frame, draw_geometry
+from microsr_bench.degradations._physics_realism import calibrate_from_realism
 from microsr_bench.degradations._raw_image import check_raw_image
 from microsr_bench.errors import InvalidArgumentError
 

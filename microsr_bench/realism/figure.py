@@ -87,6 +87,9 @@ def render_report(report: Mapping[str, Any], path: Path) -> Path:
     _spectra(axes[1, 0], report["summary"])
     _bleach(axes[1, 1], fields)
     _autocorr(axes[1, 2], fields)
+    for ax in axes.ravel():
+        if not ax.has_data():  # say so rather than leave an empty frame (e.g. bursts too short to measure)
+            ax.text(0.5, 0.5, "not measured (see notes)", ha="center", va="center", transform=ax.transAxes)
     fig.suptitle(f"realism report: {report['dataset']}, {report['source']}, {len(fields)} field(s)")
     fig.tight_layout()
     buffer = io.BytesIO()
