@@ -110,6 +110,15 @@ def test_page_is_self_contained(built):
     assert beta["link"] == "../entries/simulated/Beta--1.0--paired--MITO--200.json"
     assert beta["values"]["paper/psnr"] == pytest.approx([27.4, 27.1, 27.7])
     assert (beta["rank"], beta["tie"]) == (1, False)
+    # the compact view's grids: paired MITO's four sizes, rows by the full-split rank (Beta 28.3 > Alpha 27.9)
+    grid = data["grids"][0]
+    assert (grid["board"], grid["protocol"], grid["dataset"]) == ("simulated", "paired", "MITO")
+    assert [c["table"] for c in grid["columns"]] == [f"paired|MITO|{s}" for s in ("200", "400", "800", "full")]
+    assert grid["methods"] == ["Beta 1.0", "Alpha 1.0", "Gamma 1.0"]
+    assert [g["title"] for g in data["grids"]][1:] == [
+        "paired · NUC",
+        "zero_shot(source=NUC) · MITO · no target training data",
+    ]
 
 
 def test_page_escapes_submitted_text(root, lb):
