@@ -13,6 +13,7 @@ factories are also marked with ``@method_factory``, so ``--method baselines.regi
 | ``frame-average`` | mean of k frames, then bicubic x2 | ``k`` (default 4) |
 | ``resrgan-b`` | RESRGan-B (paper IV-C) | ``tile``, ``overlap``, ``batch_size``, ``cache_dir``, ``resume`` |
 | ``resrgan-s`` | RESRGan-S (paper V-B) | the same plus ``synthesis`` (``realesrgan`` or ``physics``) |
+| ``realesrgan-x4plus`` | official Real-ESRGAN x4plus zero-shot | ``tile``, ``overlap``, ``batch_size``, ``cache_dir`` |
 """
 
 from __future__ import annotations
@@ -26,7 +27,16 @@ from microsr_bench._registry import did_you_mean
 from microsr_bench.errors import ConfigError
 from microsr_bench.protocols.method import Method, MethodOptions, method_factory
 
-__all__ = ["BASELINES", "bicubic", "bicubic_fit", "frame_average", "nearest", "resrgan_b", "resrgan_s"]
+__all__ = [
+    "BASELINES",
+    "bicubic",
+    "bicubic_fit",
+    "frame_average",
+    "nearest",
+    "realesrgan_x4plus",
+    "resrgan_b",
+    "resrgan_s",
+]
 
 
 def _extra(options: MethodOptions, method: str, allowed: Mapping[str, Callable[[Any], Any]]) -> dict[str, Any]:
@@ -129,6 +139,15 @@ def resrgan_s(options: MethodOptions) -> Method:
     return ResrganS(options, **_extra(options, "resrgan-s", {**_GAN_EXTRA, "synthesis": synthesis}))
 
 
+@method_factory
+def realesrgan_x4plus(options: MethodOptions) -> Method:
+    """The official natural-image Real-ESRGAN x4plus, zero-shot (see ``baselines.realesrgan.x4plus``)."""
+    from baselines.realesrgan.x4plus import RealESRGANx4plus
+
+    allowed = {k: _GAN_EXTRA[k] for k in ("tile", "overlap", "batch_size", "cache_dir")}
+    return RealESRGANx4plus(device=options.device, **_extra(options, "realesrgan-x4plus", allowed))
+
+
 #: Registered names -> (factory, whether it trains). Must match the entry points in setup.cfg.
 BASELINES: dict[str, tuple[Callable[[MethodOptions], Method], bool]] = {
     "nearest": (nearest, False),
@@ -137,4 +156,5 @@ BASELINES: dict[str, tuple[Callable[[MethodOptions], Method], bool]] = {
     "frame-average": (frame_average, False),
     "resrgan-b": (resrgan_b, True),
     "resrgan-s": (resrgan_s, True),
+    "realesrgan-x4plus": (realesrgan_x4plus, False),
 }
