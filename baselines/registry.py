@@ -11,7 +11,7 @@ factories are also marked with ``@method_factory``, so ``--method baselines.regi
 | ``bicubic`` | bicubic x2 | - |
 | ``bicubic-fit`` | bicubic x2 + affine intensity map fitted on the training pairs | ``max_pairs`` |
 | ``frame-average`` | mean of k frames, then bicubic x2 | ``k`` (default 4) |
-| ``resrgan-b`` | RESRGan-B (paper IV-C) | ``tile``, ``overlap``, ``batch_size``, ``cache_dir``, ``resume`` |
+| ``resrgan-b`` | RESRGan-B (paper IV-C) | ``tile``, ``overlap``, ``batch_size``, ``cache_dir``, ``resume``, ``init`` |
 | ``resrgan-s`` | RESRGan-S (paper V-B) | the same plus ``synthesis`` (``realesrgan`` or ``physics``) |
 | ``realesrgan-x4plus`` | official Real-ESRGAN x4plus zero-shot | ``tile``, ``overlap``, ``batch_size``, ``cache_dir`` |
 """
@@ -108,12 +108,21 @@ def frame_average(options: MethodOptions) -> Method:
     return FrameAveraging(k=extra.get("k", 4))
 
 
+def _init_choice(value: Any) -> str:
+    from baselines.realesrgan.recipes import INIT_CHOICES
+
+    if value not in INIT_CHOICES:
+        raise ValueError(f"expected one of {', '.join(INIT_CHOICES)}")
+    return str(value)
+
+
 _GAN_EXTRA: dict[str, Callable[[Any], Any]] = {
     "tile": _tile,
     "overlap": _even_int,
     "batch_size": _positive_int,
     "cache_dir": lambda v: None if v is None else Path(v),
     "resume": _flag,
+    "init": _init_choice,
 }
 
 
@@ -144,7 +153,7 @@ def realesrgan_x4plus(options: MethodOptions) -> Method:
     """The official natural-image Real-ESRGAN x4plus, zero-shot (see ``baselines.realesrgan.x4plus``)."""
     from baselines.realesrgan.x4plus import RealESRGANx4plus
 
-    allowed = {k: _GAN_EXTRA[k] for k in ("tile", "overlap", "batch_size", "cache_dir")}
+    allowed = {k: _GAN_EXTRA[k] for k in ("tile", "overlap", "batch_size", "cache_dir")}  # nothing to train
     return RealESRGANx4plus(device=options.device, **_extra(options, "realesrgan-x4plus", allowed))
 
 

@@ -75,6 +75,8 @@ class InitialWeights:
     discriminator: Mapping[str, torch.Tensor] | None = None
     #: What the weights are, for records and run identity (e.g. a file name and its SHA-256, or ``scratch``).
     label: str = "scratch"
+    #: The record's lineage entry: ``{"name", "source", "sha256"}`` of the first weights (empty: not known).
+    record: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
