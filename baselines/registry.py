@@ -13,6 +13,7 @@ factories are also marked with ``@method_factory``, so ``--method baselines.regi
 | ``frame-average`` | mean of k frames, then bicubic x2 | ``k`` (default 4) |
 | ``resrgan-b`` | RESRGan-B (paper IV-C) | ``tile``, ``overlap``, ``batch_size``, ``cache_dir``, ``resume``, ``init`` |
 | ``resrgan-s`` | RESRGan-S (paper V-B) | the same plus ``synthesis`` (``realesrgan`` or ``physics``) |
+| ``realesrnet`` | Real-ESRNet: RESRGan-B's network and recipe, L1 loss only | as ``resrgan-b`` |
 | ``realesrgan-x4plus`` | official Real-ESRGAN x4plus zero-shot | ``tile``, ``overlap``, ``batch_size``, ``cache_dir`` |
 """
 
@@ -34,6 +35,7 @@ __all__ = [
     "frame_average",
     "nearest",
     "realesrgan_x4plus",
+    "realesrnet",
     "resrgan_b",
     "resrgan_s",
 ]
@@ -149,6 +151,14 @@ def resrgan_s(options: MethodOptions) -> Method:
 
 
 @method_factory
+def realesrnet(options: MethodOptions) -> Method:
+    """Real-ESRNet: the L1-only first stage of Real-ESRGAN (see ``baselines.realesrgan.realesrnet``)."""
+    from baselines.realesrgan.realesrnet import RealESRNet
+
+    return RealESRNet(options, **_extra(options, "realesrnet", _GAN_EXTRA))
+
+
+@method_factory
 def realesrgan_x4plus(options: MethodOptions) -> Method:
     """The official natural-image Real-ESRGAN x4plus, zero-shot (see ``baselines.realesrgan.x4plus``)."""
     from baselines.realesrgan.x4plus import RealESRGANx4plus
@@ -166,4 +176,5 @@ BASELINES: dict[str, tuple[Callable[[MethodOptions], Method], bool]] = {
     "resrgan-b": (resrgan_b, True),
     "resrgan-s": (resrgan_s, True),
     "realesrgan-x4plus": (realesrgan_x4plus, False),
+    "realesrnet": (realesrnet, True),
 }

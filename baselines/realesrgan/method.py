@@ -91,7 +91,7 @@ class _ResrganMethod:
         self.init: InitChoice = init
         self.initial_weights: dict[str, str] = {}
         self.options = options or MethodOptions()
-        self.config = config_for(self.options.budget, seed=self.options.seed)
+        self.config = self.budget_config(self.options.budget, self.options.seed)
         self.tile, self.overlap, self.batch_size = tile, overlap, batch_size
         self.cache_dir, self.resume = cache_dir, resume
         self.generator: RRDBNet | None = None
@@ -105,6 +105,11 @@ class _ResrganMethod:
                 self.load(weights)
             else:  # an official .pth (or its folder): where fit() starts from
                 self.official_weights = weights
+
+    @classmethod
+    def budget_config(cls, budget: str, seed: int) -> TrainConfig:
+        """The training config of a budget (``tiny``, ``cpu``, ``paper``) for this method."""
+        return config_for(budget, seed=seed)
 
     @property
     def workdir(self) -> Path:
