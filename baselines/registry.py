@@ -14,6 +14,7 @@ factories are also marked with ``@method_factory``, so ``--method baselines.regi
 | ``resrgan-b`` | RESRGan-B (paper IV-C) | ``tile``, ``overlap``, ``batch_size``, ``cache_dir``, ``resume``, ``init`` |
 | ``resrgan-s`` | RESRGan-S (paper V-B) | the same plus ``synthesis`` (``realesrgan`` or ``physics``) |
 | ``realesrnet`` | Real-ESRNet: RESRGan-B's network and recipe, L1 loss only | as ``resrgan-b`` |
+| ``care`` | CARE: bicubic x2 then CSBDeep's residual U-Net (``baselines.care``) | ``batch_size``, ``resume`` |
 | ``realesrgan-x4plus`` | official Real-ESRGAN x4plus zero-shot | ``tile``, ``overlap``, ``batch_size``, ``cache_dir`` |
 """
 
@@ -32,6 +33,7 @@ __all__ = [
     "BASELINES",
     "bicubic",
     "bicubic_fit",
+    "care",
     "frame_average",
     "nearest",
     "realesrgan_x4plus",
@@ -151,6 +153,15 @@ def resrgan_s(options: MethodOptions) -> Method:
 
 
 @method_factory
+def care(options: MethodOptions) -> Method:
+    """CARE x2: bicubic x2 then CSBDeep's residual U-Net (see ``baselines.care``)."""
+    from baselines.care.method import Care
+
+    allowed = {"batch_size": _positive_int, "resume": _flag}
+    return Care(options, **_extra(options, "care", allowed))
+
+
+@method_factory
 def realesrnet(options: MethodOptions) -> Method:
     """Real-ESRNet: the L1-only first stage of Real-ESRGAN (see ``baselines.realesrgan.realesrnet``)."""
     from baselines.realesrgan.realesrnet import RealESRNet
@@ -177,4 +188,5 @@ BASELINES: dict[str, tuple[Callable[[MethodOptions], Method], bool]] = {
     "resrgan-s": (resrgan_s, True),
     "realesrgan-x4plus": (realesrgan_x4plus, False),
     "realesrnet": (realesrnet, True),
+    "care": (care, True),
 }
