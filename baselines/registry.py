@@ -11,8 +11,11 @@ factories are also marked with ``@method_factory``, so ``--method baselines.regi
 | ``bicubic`` | bicubic x2 | - |
 | ``bicubic-fit`` | bicubic x2 + affine intensity map fitted on the training pairs | ``max_pairs`` |
 | ``frame-average`` | mean of k frames, then bicubic x2 | ``k`` (default 4) |
-| ``resrgan-b`` | RESRGan-B (paper IV-C) | ``tile``, ``overlap``, ``batch_size``, ``cache_dir``, ``resume`` |
+| ``resrgan-b`` | RESRGan-B (paper IV-C) | ``tile``, ``overlap``, ``batch_size``, ``cache_dir``, ``resume``, ``init`` |
 | ``resrgan-s`` | RESRGan-S (paper V-B) | the same plus ``synthesis`` (``realesrgan`` or ``physics``) |
+| ``realesrnet`` | Real-ESRNet: RESRGan-B's network and recipe, L1 loss only | as ``resrgan-b`` |
+| ``care`` | CARE: bicubic x2 then CSBDeep's residual U-Net (``baselines.care``) | ``batch_size``, ``resume`` |
+| ``realesrgan-x4plus`` | official Real-ESRGAN x4plus zero-shot | ``tile``, ``overlap``, ``batch_size``, ``cache_dir`` |
 """
 
 from __future__ import annotations
@@ -26,7 +29,18 @@ from microsr_bench._registry import did_you_mean
 from microsr_bench.errors import ConfigError
 from microsr_bench.protocols.method import Method, MethodOptions, method_factory
 
-__all__ = ["BASELINES", "bicubic", "bicubic_fit", "frame_average", "nearest", "resrgan_b", "resrgan_s"]
+__all__ = [
+    "BASELINES",
+    "bicubic",
+    "bicubic_fit",
+    "care",
+    "frame_average",
+    "nearest",
+    "realesrgan_x4plus",
+    "realesrnet",
+    "resrgan_b",
+    "resrgan_s",
+]
 
 
 def _extra(options: MethodOptions, method: str, allowed: Mapping[str, Callable[[Any], Any]]) -> dict[str, Any]:
@@ -98,12 +112,21 @@ def frame_average(options: MethodOptions) -> Method:
     return FrameAveraging(k=extra.get("k", 4))
 
 
+def _init_choice(value: Any) -> str:
+    from baselines.realesrgan.recipes import INIT_CHOICES
+
+    if value not in INIT_CHOICES:
+        raise ValueError(f"expected one of {', '.join(INIT_CHOICES)}")
+    return str(value)
+
+
 _GAN_EXTRA: dict[str, Callable[[Any], Any]] = {
     "tile": _tile,
     "overlap": _even_int,
     "batch_size": _positive_int,
     "cache_dir": lambda v: None if v is None else Path(v),
     "resume": _flag,
+    "init": _init_choice,
 }
 
 
@@ -129,6 +152,32 @@ def resrgan_s(options: MethodOptions) -> Method:
     return ResrganS(options, **_extra(options, "resrgan-s", {**_GAN_EXTRA, "synthesis": synthesis}))
 
 
+@method_factory
+def care(options: MethodOptions) -> Method:
+    """CARE x2: bicubic x2 then CSBDeep's residual U-Net (see ``baselines.care``)."""
+    from baselines.care.method import Care
+
+    allowed = {"batch_size": _positive_int, "resume": _flag}
+    return Care(options, **_extra(options, "care", allowed))
+
+
+@method_factory
+def realesrnet(options: MethodOptions) -> Method:
+    """Real-ESRNet: the L1-only first stage of Real-ESRGAN (see ``baselines.realesrgan.realesrnet``)."""
+    from baselines.realesrgan.realesrnet import RealESRNet
+
+    return RealESRNet(options, **_extra(options, "realesrnet", _GAN_EXTRA))
+
+
+@method_factory
+def realesrgan_x4plus(options: MethodOptions) -> Method:
+    """The official natural-image Real-ESRGAN x4plus, zero-shot (see ``baselines.realesrgan.x4plus``)."""
+    from baselines.realesrgan.x4plus import RealESRGANx4plus
+
+    allowed = {k: _GAN_EXTRA[k] for k in ("tile", "overlap", "batch_size", "cache_dir")}  # nothing to train
+    return RealESRGANx4plus(device=options.device, **_extra(options, "realesrgan-x4plus", allowed))
+
+
 #: Registered names -> (factory, whether it trains). Must match the entry points in setup.cfg.
 BASELINES: dict[str, tuple[Callable[[MethodOptions], Method], bool]] = {
     "nearest": (nearest, False),
@@ -137,4 +186,7 @@ BASELINES: dict[str, tuple[Callable[[MethodOptions], Method], bool]] = {
     "frame-average": (frame_average, False),
     "resrgan-b": (resrgan_b, True),
     "resrgan-s": (resrgan_s, True),
+    "realesrgan-x4plus": (realesrgan_x4plus, False),
+    "realesrnet": (realesrnet, True),
+    "care": (care, True),
 }

@@ -8,6 +8,7 @@ from importlib import resources
 from typing import Any
 
 from leaderboard.entries import BOARDS, PROTOCOLS
+from leaderboard.grid import Grid, grids
 from leaderboard.readme import BOARD_TEXT, EMPTY_TEXT
 from leaderboard.tables import (
     RANKING_METRIC,
@@ -18,12 +19,14 @@ from leaderboard.tables import (
     higher_is_better,
     metric_columns,
     metric_label,
-    rank_rows,
     shots_title,
 )
 from microsr_bench.data.cards import DATASET_NAMES
 
-__all__ = ["page_payload", "render_page"]
+__all__ = ["SCRIPTS", "page_payload", "render_page"]
+
+#: The page script's parts, joined in this order inside one function in template.html (they share its scope).
+SCRIPTS = ("page.js", "grid.js", "plot.js")
 
 
 def _asset(name: str) -> str:
@@ -69,19 +72,32 @@ def _row(row: Row, rank: int, tie: bool) -> dict[str, Any]:
     }
 
 
+def _grid(grid: Grid) -> dict[str, Any]:
+    """A paper-shaped table for the compact view: its columns (each a ranked table's key) and row order."""
+    return {
+        "board": grid.board,
+        "protocol": grid.protocol,
+        "dataset": grid.dataset,
+        "title": grid.title,
+        "columns": [{"table": f"{c.protocol}|{grid.dataset}|{c.shots}", "title": c.title} for c in grid.columns],
+        "methods": [f"{method} {version}" for method, version in grid.methods],
+    }
+
+
 def page_payload(
     rows: Sequence[Row], *, footer: str = "", empty_text: Mapping[str, str] = EMPTY_TEXT
 ) -> dict[str, Any]:
-    """The JSON the page renders from: metric metadata, orders, and every row with its rank and tie mark."""
+    """The JSON the page renders from: metric metadata, orders, the grids, and every row with its rank and tie mark."""
     columns = metric_columns(rows)
     for key in (SECOND_METRIC, RANKING_METRIC):
         if key not in columns:
             columns.insert(0, key)
-    ranked = []
-    for table in sorted({(r.board, r.protocol, r.dataset, r.shots) for r in rows}):
-        group = [r for r in rows if (r.board, r.protocol, r.dataset, r.shots) == table]
-        ranked += [_row(x.row, x.rank, x.tie) for x in rank_rows(group, RANKING_METRIC)]
+    ranked, shapes = [], []
+    for grid in grids(rows):  # every ranked table is one column of one grid
+        ranked += [_row(x.row, x.rank, x.tie) for column in grid.columns for x in column.ranked]
+        shapes.append(_grid(grid))
     return {
+        "grids": shapes,
         "ranking": RANKING_METRIC,
         "metrics": [_metric(k) for k in columns],
         "boards": [
@@ -109,6 +125,7 @@ def render_page(rows: Sequence[Row], *, footer: str = "", empty_text: Mapping[st
     )
     data = data.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
     page = _asset("template.html")
-    for marker, text in (("/*STYLE*/", _asset("page.css")), ("/*SCRIPT*/", _asset("page.js")), ("/*DATA*/", data)):
+    script = "\n".join(_asset(name).strip("\n") for name in SCRIPTS)
+    for marker, text in (("/*STYLE*/", _asset("page.css")), ("/*SCRIPT*/", script), ("/*DATA*/", data)):
         page = page.replace(marker, text.strip("\n"), 1)
     return page

@@ -1,4 +1,4 @@
-"""The leaderboard's README: one Markdown table per board, protocol, sub-dataset and shots."""
+"""The leaderboard's README: per board, protocol and sub-dataset one short table (ranking metric, SSIM, marks)."""
 
 from __future__ import annotations
 
@@ -6,16 +6,16 @@ import re
 from collections.abc import Mapping, Sequence
 
 from leaderboard.entries import BOARDS
+from leaderboard.grid import Column, Grid, grids
 from leaderboard.tables import (
     RANKING_METRIC,
+    SECOND_METRIC,
+    RankedRow,
     Row,
+    Value,
     decimals,
     format_value,
-    metric_columns,
     metric_label,
-    rank_rows,
-    shots_title,
-    table_order,
 )
 
 __all__ = ["BOARD_TEXT", "EMPTY_TEXT", "UNPUBLISHED_TEXT", "escape_markdown", "render_readme"]
@@ -45,17 +45,22 @@ Built from the entries in [`entries/`](entries/). The same tables, sortable and 
 plots: [`site/index.html`](site/index.html) (one file, works offline). How to submit, what "verified" means,
 and the rules: [`docs/leaderboard.md`](../docs/leaderboard.md).
 
-Each table ranks one protocol on one sub-dataset with one training-set size, by {ranking} (the paper's
-recipe: both images quantised to 8 bits); the arrow in a header says which way is better.
+Each table holds one protocol on one sub-dataset, methods down and training-set sizes (or protocol settings)
+across, as in the paper; a protocol with a single training-set size gets a ranked list (# is the rank). The
+ranking metric is {ranking} (the paper's recipe: both images quantised to 8 bits), shown with its interval;
+{second} follows it. The arrow in a header says which way is better. Every other metric and recipe (float,
+normalized, MS-SSIM, NRMSE, NIQE, FID) and the runtime are in each entry's JSON and in the page's column chooser.
 
 **± on this board** is half the width of the 95 % Student-t interval over high-resolution images (fields of view),
 (high − low) / 2, not the standard error that `microsr-bench score`, `evaluate` and `reproduce` print after ±.
 The interval's exact bounds are in each entry's JSON and in the page's tooltips.
 
-Marks: ✔ verified (scored by the maintainers from submitted predictions or code; otherwise self-reported) ·
-≈ a tie with the leader on the ranking metric: paired sign-flip p ≥ 0.05 over the shared test fields, or,
-for records without per-field means, overlapping 95 % intervals · † trained with data
-beyond the benchmark's training and validation splits (pre-trained weights included).
+Marks: **bold** the leader of a column (rank 1; of two or more entries) · ≈ a tie with the leader on the ranking
+metric: paired sign-flip p ≥ 0.05 over the shared test fields, or, for records without per-field means,
+overlapping 95 % intervals · ✔ verified (scored by the maintainers from submitted predictions or code;
+otherwise self-reported) · † trained with data beyond the benchmark's training and validation splits
+(pre-trained weights included). ✔ and † follow the method's name when all its entries in the table have them,
+else the value they belong to. [json] links each entry.
 """
 
 
@@ -75,40 +80,78 @@ def escape_markdown(text: str) -> str:
     return _MARKDOWN.sub(r"\\\1", text)
 
 
-def _table(rows: Sequence[Row]) -> list[str]:
-    columns = metric_columns(rows)
-    with_setting = any(r.setting for r in rows)
-    header = ["#", "Method", *(["Setting"] if with_setting else []), *map(metric_label, columns)]
-    header += ["s / image", "Entry"]
+def _marks(rows: Sequence[Row]) -> str:
+    """✔ when every one of ``rows`` is verified, † when every one used extra data."""
+    verified = bool(rows) and all(r.verified for r in rows)
+    extra = bool(rows) and all(r.extra_data for r in rows)
+    return (" ✔" if verified else "") + (" †" if extra else "")
+
+
+def _list_table(column: Column) -> list[str]:
+    """One training-set size: rank, method, the ranking metric and SSIM with their intervals, the entry."""
+    header = ["#", "Method", metric_label(RANKING_METRIC), metric_label(SECOND_METRIC), "Entry"]
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join(["---"] * len(header)) + "|"]
-    for ranked in rank_rows(rows, RANKING_METRIC):
+    for ranked in column.ranked:
         row = ranked.row
-        marks = (" ✔" if row.verified else "") + (" †" if row.extra_data else "")
-        text = [f"{row.method} ({row.version})", *([row.setting] if with_setting else [])]
-        cells = [f"{ranked.rank}{' ≈' if ranked.tie else ''}", *map(escape_markdown, text)]
-        cells[1] += marks
-        cells += [format_value(row.values.get(key), decimals(key)) for key in columns]
-        runtime = "–" if row.seconds_per_image is None else f"{row.seconds_per_image:.3g}"
-        cells += [runtime, f"[json]({row.link})"]  # a validated file name: letters, digits, _ . + -
+        cells = [f"{ranked.rank}{' ≈' if ranked.tie else ''}", escape_markdown(f"{row.method} ({row.version})")]
+        cells[1] += _marks([row])
+        cells += [format_value(row.values.get(k), decimals(k)) for k in (RANKING_METRIC, SECOND_METRIC)]
+        cells.append(f"[json]({row.link})")  # a validated file name: letters, digits, _ . + -
         lines.append("| " + " | ".join(cells) + " |")
+    return lines
+
+
+def _grid_cell(ranked: RankedRow | None, column: Column, shared: str) -> str:
+    """``PSNR ± h`` (bold when it leads a column of two or more), ≈ for a tie, ``/ SSIM``, marks, the link."""
+    if ranked is None:
+        return "–"
+    row = ranked.row
+    value = format_value(row.values.get(RANKING_METRIC), decimals(RANKING_METRIC))
+    if ranked.rank == 1 and len(column.ranked) > 1 and value != "–":
+        value = f"**{value}**"
+    ssim = row.values.get(SECOND_METRIC)
+    second = "–" if ssim is None or ssim.mean is None else format_value(Value(ssim.mean), decimals(SECOND_METRIC))
+    marks = "".join(m for m in _marks([row]).split(" ") if m and m not in shared)
+    marks = f" {' '.join(marks)}" if marks else ""
+    return f"{value}{' ≈' if ranked.tie else ''} / {second}{marks} [json]({row.link})"
+
+
+def _grid_table(grid: Grid) -> list[str]:
+    """Methods down, training-set sizes (or protocol settings) across, as in the paper's tables."""
+    header = ["Method", *(escape_markdown(c.title) for c in grid.columns)]
+    lines = [
+        f"_{metric_label(RANKING_METRIC)} ± h / {metric_label(SECOND_METRIC)}; **bold** leads its column, "
+        "≈ ties with it._",
+        "",
+        "| " + " | ".join(header) + " |",
+        "|---|" + "|".join(["---:"] * len(grid.columns)) + "|",
+    ]
+    for method in grid.methods:
+        cells = [c.cell(method) for c in grid.columns]
+        rows = [cell.row for cell in cells if cell is not None]
+        shared = _marks(rows)  # a mark every cell has goes on the name, once; the others stay on their cells
+        name = escape_markdown(f"{method[0]} ({method[1]})") + shared
+        texts = [_grid_cell(c, col, shared) for c, col in zip(cells, grid.columns, strict=True)]
+        lines.append("| " + " | ".join([name, *texts]) + " |")
     return lines
 
 
 def render_readme(rows: Sequence[Row], *, empty_text: Mapping[str, str] = EMPTY_TEXT) -> str:
     """The whole README: a header with the legend, then each board's tables in reading order.
 
-    ``empty_text`` is what an empty board says (the build says why the real board is empty).
+    One table per protocol and sub-dataset (methods x training-set sizes, :mod:`leaderboard.grid`); a protocol
+    with one training-set size gets a ranked list instead. ``empty_text`` is what an empty board says.
     """
-    lines = [_HEADER.format(ranking=metric_label(RANKING_METRIC))]
+    lines = [_HEADER.format(ranking=metric_label(RANKING_METRIC), second=metric_label(SECOND_METRIC))]
+    all_grids = grids(rows)
     for board in BOARDS:
-        mine = [r for r in rows if r.board == board]
+        mine = [g for g in all_grids if g.board == board]
         lines += [f"## {board.capitalize()} board", "", BOARD_TEXT[board], ""]
         if not mine:
             lines += [empty_text[board], ""]
             continue
-        for protocol, dataset, shots in table_order((r.protocol, r.dataset, r.shots) for r in mine):
-            group = [r for r in mine if (r.protocol, r.dataset, r.shots) == (protocol, dataset, shots)]
-            title = " · ".join(escape_markdown(t) for t in (protocol, dataset, shots_title(protocol, shots)))
-            lines += [f"### {title}", ""]
-            lines += [*_table(group), ""]
+        for grid in mine:
+            lines += [f"### {escape_markdown(grid.title)}", ""]
+            table = _list_table(grid.columns[0]) if len(grid.columns) == 1 else _grid_table(grid)
+            lines += [*table, ""]
     return "\n".join(lines).rstrip("\n") + "\n"

@@ -231,9 +231,19 @@ def _register_commands() -> None:
     from microsr_bench._cli_compare import compare_cmd
     from microsr_bench._cli_leaderboard import leaderboard
     from microsr_bench._cli_protocols import evaluate_cmd, reproduce_cmd
+    from microsr_bench._cli_realism import realism_cmd
     from microsr_bench._cli_score import score_cmd
 
-    for command in (score_cmd, compare_cmd, predict_cmd, train_cmd, evaluate_cmd, reproduce_cmd, leaderboard):
+    for command in (
+        score_cmd,
+        compare_cmd,
+        predict_cmd,
+        train_cmd,
+        evaluate_cmd,
+        reproduce_cmd,
+        realism_cmd,
+        leaderboard,
+    ):
         main.add_command(command)
 
 

@@ -266,7 +266,8 @@ def make_synthesis(name: str, *, dataset: str = "MITO", calibration_split: datas
     ``realesrgan`` is :class:`microsr_bench.degradations.SecondOrderDegradation` with the official x2 settings.
     ``physics`` is :class:`microsr_bench.degradations.physics.PhysicsDegradation` for ``dataset``, calibrated
     on ``calibration_split``'s LR stacks when one is given (RESRGan-S passes its real validation split: the
-    training split's LR frames are never read), else with the simulator's defaults.
+    training split's LR frames are never read), else with the generic defaults of
+    :class:`~microsr_bench.degradations.physics.PhysicsParams` (never the simulator's).
     """
     if name == "realesrgan":
         from microsr_bench.degradations import SecondOrderDegradation

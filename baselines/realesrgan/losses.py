@@ -291,12 +291,13 @@ class GeneratorLoss(nn.Module):
         self.gan = GANLoss(loss_weight=self.config.gan_weight)
 
     def forward(
-        self, output: torch.Tensor, gt: torch.Tensor, gt_usm: torch.Tensor, fake_logits: torch.Tensor
+        self, output: torch.Tensor, gt: torch.Tensor, gt_usm: torch.Tensor, fake_logits: torch.Tensor | None
     ) -> GeneratorLossTerms:
+        """The weighted terms; ``fake_logits=None`` (no discriminator: Real-ESRNet) makes the GAN term 0."""
         cfg = self.config
         pixel = cfg.pixel_weight * l1_loss(output, gt_usm if cfg.l1_gt_usm else gt)
         perceptual = output.new_zeros(())
         if self.perceptual is not None:
             perceptual = cfg.perceptual_weight * self.perceptual(output, gt_usm if cfg.percep_gt_usm else gt)
-        gan = self.gan(fake_logits, True)
+        gan = self.gan(fake_logits, True) if fake_logits is not None else output.new_zeros(())
         return GeneratorLossTerms(pixel=pixel, perceptual=perceptual, gan=gan, total=pixel + perceptual + gan)

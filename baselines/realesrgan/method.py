@@ -5,7 +5,8 @@ They follow the model contract (``microsr_bench.protocols.method``): a batch of 
 :mod:`baselines.realesrgan.recipes` for the training budget in ``MethodOptions.budget`` and keeps the shipped
 generator (EMA weights at the best validation score). The result record's method block comes from ``name``,
 ``description``, ``identity`` (SHA-256 of the training config and the weights), ``initialisation``
-(``official-weights`` or ``scratch``) and ``parameters``.
+(``x4plus``, ``official-weights`` for x2plus, or ``scratch``) and ``parameters``, whose ``initial_weights``
+(``{name, source, sha256}`` of the chain's first weights) is the start of the record's lineage.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from baselines.realesrgan.data import SYNTHESES, SynthesisName
 from baselines.realesrgan.inference import super_resolve
 from baselines.realesrgan.recipes import (
     BASE_DATASET,
+    INIT_CHOICES,
+    InitChoice,
     Initialisation,
     RecipeRun,
     default_workdir,
@@ -81,9 +84,14 @@ class _ResrganMethod:
         batch_size: int = 8,
         cache_dir: Path | None = None,
         resume: bool = True,
+        init: InitChoice = "auto",
     ) -> None:
+        if init not in INIT_CHOICES:
+            raise InvalidArgumentError(f"init must be one of {', '.join(INIT_CHOICES)}, got {init!r}.")
+        self.init: InitChoice = init
+        self.initial_weights: dict[str, str] = {}
         self.options = options or MethodOptions()
-        self.config = config_for(self.options.budget, seed=self.options.seed)
+        self.config = self.budget_config(self.options.budget, self.options.seed)
         self.tile, self.overlap, self.batch_size = tile, overlap, batch_size
         self.cache_dir, self.resume = cache_dir, resume
         self.generator: RRDBNet | None = None
@@ -97,6 +105,11 @@ class _ResrganMethod:
                 self.load(weights)
             else:  # an official .pth (or its folder): where fit() starts from
                 self.official_weights = weights
+
+    @classmethod
+    def budget_config(cls, budget: str, seed: int) -> TrainConfig:
+        """The training config of a budget (``tiny``, ``cpu``, ``paper``) for this method."""
+        return config_for(budget, seed=seed)
 
     @property
     def workdir(self) -> Path:
@@ -124,6 +137,8 @@ class _ResrganMethod:
             "config_fingerprint": self.config.fingerprint(),
             "tile": self.tile,
             "overlap": self.overlap,
+            "init": self.init,
+            "initial_weights": dict(self.initial_weights),
             "training": dict(self.training),
         }
 
@@ -155,6 +170,7 @@ class _ResrganMethod:
             _KEY + "train_config": json.dumps(self.config.to_dict(), sort_keys=True),
             _KEY + "training": json.dumps(self.training, sort_keys=True),
             _KEY + "identity": self.identity,
+            _KEY + "initial_weights": json.dumps(self.initial_weights, sort_keys=True),
         }
         return save_weights(self.generator, path, meta)
 
@@ -170,9 +186,8 @@ class _ResrganMethod:
         if _KEY + "train_config" in meta:
             self.config = TrainConfig.from_dict(json.loads(meta[_KEY + "train_config"]))
         init = meta.get(_KEY + "initialisation")
-        self.initialisation = (
-            "official-weights" if init == "official-weights" else "scratch" if init == "scratch" else None
-        )
+        self.initialisation = init if init in ("official-weights", "x4plus", "scratch") else None  # type: ignore[assignment]
+        self.initial_weights = json.loads(meta.get(_KEY + "initial_weights", "{}"))
         self.training = json.loads(meta.get(_KEY + "training", "{}"))
         self.training.setdefault("stage", "loaded")
         self.training["file"] = str(path)
@@ -183,6 +198,7 @@ class _ResrganMethod:
     def _adopt(self, run: RecipeRun, info: BenchmarkInfo, extra: dict[str, Any]) -> None:
         self.generator = load_weights(run.result.weights, RRDBNet.from_config(self.config.generator)).eval()
         self.initialisation = run.initialisation
+        self.initial_weights = dict(run.initial_weights)
         result = run.result
         self.training = {
             "source": info.source,
@@ -228,6 +244,7 @@ class ResrganB(_ResrganMethod):
                 base_val,
                 workdir=workdir,
                 weights=self.official_weights,
+                init=self.init,
                 device=device,
                 resume=self.resume,
                 progress=progress,
@@ -293,6 +310,7 @@ class ResrganS(_ResrganMethod):
             synthesis=self.synthesis,
             workdir=self.workdir,
             weights=self.official_weights,
+            init=self.init,
             device=self.options.device,
             resume=self.resume,
             progress=self.options.progress,

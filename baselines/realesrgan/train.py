@@ -9,6 +9,10 @@ it once on both halves of a concatenated batch with one backward pass, which giv
 keeps DistributedDataParallel to one reduction per step (the spectral norm's power iteration then runs once
 instead of twice per step). Learning rates follow a cosine from ``lr`` to ``eta_min`` over ``max_iters``.
 
+With a GAN weight of 0 (``LossConfig.gan_weight``) the run is Real-ESRNet's first stage
+(``RealESRNetModel``: the generator loss alone, no discriminator): no discriminator is built, stepped, saved or
+checkpointed, and the perceptual term runs only if its weight is above 0.
+
 The run is a pure function of the config, the data, the initial weights and the seed: on one device, a run
 killed at any moment and resumed from its last checkpoint ends with the same weights, bit for bit, as an
 uninterrupted one (tested on CPU).
@@ -36,6 +40,7 @@ from baselines.realesrgan.losses import (
     VGG19_LAYER_NAMES,
     GANLoss,
     GeneratorLoss,
+    GeneratorLossTerms,
     VGGFeatureExtractor,
     load_vgg19_features,
     vgg19_features,
@@ -75,6 +80,8 @@ class InitialWeights:
     discriminator: Mapping[str, torch.Tensor] | None = None
     #: What the weights are, for records and run identity (e.g. a file name and its SHA-256, or ``scratch``).
     label: str = "scratch"
+    #: The record's lineage entry: ``{"name", "source", "sha256"}`` of the first weights (empty: not known).
+    record: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -116,6 +123,20 @@ def _cosine(config: TrainConfig, optimizer: torch.optim.Optimizer) -> torch.opti
     return torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=config.max_iters, eta_min=config.eta_min)
 
 
+def _named(terms: GeneratorLossTerms) -> dict[str, torch.Tensor]:
+    return {"l_g_pix": terms.pixel, "l_g_percep": terms.perceptual, "l_g_gan": terms.gan, "l_g_total": terms.total}
+
+
+class _Discriminator:
+    """The discriminator's optimiser, schedule and (under torchrun) DDP wrapper."""
+
+    def __init__(self, d: nn.Module, config: TrainConfig, ctx: DistContext, ids: list[int] | None) -> None:
+        self.net = d.to(ctx.device).train()
+        self.opt = torch.optim.Adam(d.parameters(), lr=config.lr, betas=config.betas, weight_decay=0.0)
+        self.sched = _cosine(config, self.opt)
+        self.run: nn.Module = DistributedDataParallel(d, device_ids=ids) if ctx.distributed else d
+
+
 class Trainer:
     """Networks, optimisers, losses and the step; :func:`train_realesrgan` drives it."""
 
@@ -123,77 +144,80 @@ class Trainer:
         self.config, self.ctx = config, ctx
         torch.manual_seed(config.seed)
         self.g = RRDBNet.from_config(config.generator)
-        self.d = UNetDiscriminatorSN.from_config(config.discriminator)
+        # Built after the generator, so the generator's initialisation is the same with or without it.
+        self.d = UNetDiscriminatorSN.from_config(config.discriminator) if config.adversarial else None
         if init.generator is not None:
             self.g.load_state_dict(dict(init.generator), strict=True)
-        if init.discriminator is not None:
+        if init.discriminator is not None and self.d is not None:
             self.d.load_state_dict(dict(init.discriminator), strict=True)
         self.g.to(ctx.device).train()
-        self.d.to(ctx.device).train()
         self.ema = ModelEMA(self.g, config.ema_decay)
         self.best = copy.deepcopy(self.ema.module)
         self.g_loss = GeneratorLoss(config.loss, extractor=_extractor(config)).to(ctx.device)
         self.d_loss = GANLoss(loss_weight=config.loss.gan_weight)
         self.usm = USMSharp().to(ctx.device)
         self.opt_g = torch.optim.Adam(self.g.parameters(), lr=config.lr, betas=config.betas, weight_decay=0.0)
-        self.opt_d = torch.optim.Adam(self.d.parameters(), lr=config.lr, betas=config.betas, weight_decay=0.0)
-        self.sched_g, self.sched_d = _cosine(config, self.opt_g), _cosine(config, self.opt_d)
-        self.g_run: nn.Module = self.g
-        self.d_run: nn.Module = self.d
-        if ctx.distributed:
-            ids = [ctx.device.index] if ctx.device.type == "cuda" else None
-            self.g_run = DistributedDataParallel(self.g, device_ids=ids)
-            self.d_run = DistributedDataParallel(self.d, device_ids=ids)
+        self.sched_g = _cosine(config, self.opt_g)
+        ids = [ctx.device.index] if ctx.device.type == "cuda" else None
+        self.g_run: nn.Module = DistributedDataParallel(self.g, device_ids=ids) if ctx.distributed else self.g
+        self.d_parts: _Discriminator | None = None
+        if self.d is not None:
+            self.d_parts = _Discriminator(self.d, config, ctx, ids)
 
     def networks(self) -> dict[str, nn.Module]:
         """The modules a checkpoint holds, by file name."""
-        return {"generator": self.g, "ema": self.ema.module, "best_ema": self.best, "discriminator": self.d}
+        nets: dict[str, nn.Module] = {"generator": self.g, "ema": self.ema.module, "best_ema": self.best}
+        return nets if self.d is None else {**nets, "discriminator": self.d}
 
     def step(self, batch: PatchBatch) -> dict[str, float]:
-        """One generator step, one discriminator step, one EMA update; returns the loss terms."""
+        """One generator step, one discriminator step (if any), one EMA update; returns the loss terms."""
         lq, gt = batch.lr.to(self.ctx.device), batch.hr.to(self.ctx.device)
         gt_usm = self.usm(gt)
+        if self.d_parts is None:
+            self.opt_g.zero_grad(set_to_none=True)
+            terms = self.g_loss(self.g_run(lq), gt, gt_usm, None)
+            terms.total.backward()
+            self.opt_g.step()
+            self.ema.update(self.g)
+            self.sched_g.step()
+            return {k: v.detach().item() for k, v in _named(terms).items()}
+        d, opt_d, sched_d, d_run = self.d_parts.net, self.d_parts.opt, self.d_parts.sched, self.d_parts.run
         # Generator: the discriminator is frozen and called without its DDP wrapper, so that DDP does not wait
         # for discriminator gradients that this backward pass never produces.
-        self.d.requires_grad_(False)
+        d.requires_grad_(False)
         self.opt_g.zero_grad(set_to_none=True)
         output = self.g_run(lq)
-        terms = self.g_loss(output, gt, gt_usm, self.d(output))
+        terms = self.g_loss(output, gt, gt_usm, d(output))
         terms.total.backward()
         self.opt_g.step()
         # Discriminator: real (sharpened only if gan_gt_usm) against the detached output.
-        self.d.requires_grad_(True)
-        self.opt_d.zero_grad(set_to_none=True)
+        d.requires_grad_(True)
+        opt_d.zero_grad(set_to_none=True)
         real = gt_usm if self.config.loss.gan_gt_usm else gt
-        logits = self.d_run(torch.cat([real, output.detach()]))
+        logits = d_run(torch.cat([real, output.detach()]))
         d_real = self.d_loss(logits[: gt.shape[0]], True, is_disc=True)
         d_fake = self.d_loss(logits[gt.shape[0] :], False, is_disc=True)
         (d_real + d_fake).backward()
-        self.opt_d.step()
+        opt_d.step()
         self.ema.update(self.g)
         self.sched_g.step()
-        self.sched_d.step()
-        return {
-            "l_g_pix": terms.pixel.detach().item(),
-            "l_g_percep": terms.perceptual.detach().item(),
-            "l_g_gan": terms.gan.detach().item(),
-            "l_g_total": terms.total.detach().item(),
-            "l_d_real": d_real.detach().item(),
-            "l_d_fake": d_fake.detach().item(),
-        }
+        sched_d.step()
+        losses = {k: v.detach().item() for k, v in _named(terms).items()}
+        return {**losses, "l_d_real": d_real.detach().item(), "l_d_fake": d_fake.detach().item()}
 
     def state(self, sampler: PatchSampler, stopper: EarlyStopping, run_key: str) -> dict[str, Any]:
-        return {
+        state = {
             "run_key": run_key,
             "world_size": self.ctx.world_size,
             "optim_g": self.opt_g.state_dict(),
-            "optim_d": self.opt_d.state_dict(),
             "sched_g": self.sched_g.state_dict(),
-            "sched_d": self.sched_d.state_dict(),
             "rng": capture_rng(),
             "sampler": sampler.state_dict(),
             "early_stopping": stopper.state_dict(),
         }
+        if self.d_parts is not None:
+            state |= {"optim_d": self.d_parts.opt.state_dict(), "sched_d": self.d_parts.sched.state_dict()}
+        return state
 
     def restore(self, folder: Path, sampler: PatchSampler, stopper: EarlyStopping, run_key: str) -> int:
         state = load_checkpoint(folder, self.networks())
@@ -204,9 +228,10 @@ class Trainer:
                 "same settings, or start over (--no-resume)."
             )
         self.opt_g.load_state_dict(state["optim_g"])
-        self.opt_d.load_state_dict(state["optim_d"])
         self.sched_g.load_state_dict(state["sched_g"])
-        self.sched_d.load_state_dict(state["sched_d"])
+        if self.d_parts is not None:
+            self.d_parts.opt.load_state_dict(state["optim_d"])
+            self.d_parts.sched.load_state_dict(state["sched_d"])
         sampler.load_state_dict(state["sampler"])
         stopper.load_state_dict(state["early_stopping"])
         restore_rng(state["rng"])
@@ -236,7 +261,8 @@ def _finish(trainer: Trainer, run_dir: Path, iteration: int, stopper: EarlyStopp
         shipped = trainer.best if validated else trainer.ema.module
         save_weights(shipped, result.weights, {"microsr_bench.iterations": str(iteration)})
         # The last discriminator travels with the model: fine-tuning from it starts the GAN where it stopped.
-        save_weights(trainer.d, run_dir / DISCRIMINATOR_FILE)
+        if trainer.d is not None:
+            save_weights(trainer.d, run_dir / DISCRIMINATOR_FILE)
         atomic_write_text(run_dir / RESULT_FILE, json.dumps(result.to_dict(), indent=2, sort_keys=True))
     barrier(trainer.ctx)
     return result

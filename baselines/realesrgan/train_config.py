@@ -143,6 +143,11 @@ class TrainConfig:
         return self.patch_size // 2
 
     @property
+    def adversarial(self) -> bool:
+        """Whether a discriminator is trained: a GAN weight above 0 (0 is Real-ESRNet's L1-only first stage)."""
+        return self.loss.gan_weight > 0
+
+    @property
     def effective_warmup(self) -> int:
         """Iterations without early stopping: ``warmup_iters`` for a high learning rate, else 0."""
         return self.warmup_iters if self.lr > self.high_lr_threshold else 0

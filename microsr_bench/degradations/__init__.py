@@ -1,6 +1,13 @@
 """Synthetic degradation pipelines that turn HR microscopy images into LR training inputs."""
 
-from microsr_bench.degradations.physics import LRCalibration, PhysicsDegradation, calibrate, calibrate_from_benchmark
+from microsr_bench.degradations.physics import (
+    LRCalibration,
+    PhysicsDegradation,
+    PhysicsParams,
+    calibrate,
+    calibrate_from_benchmark,
+    calibrate_from_realism,
+)
 from microsr_bench.degradations.realesrgan import (
     DegradationParams,
     SecondOrderConfig,
@@ -13,10 +20,12 @@ __all__ = [
     "DegradationParams",
     "LRCalibration",
     "PhysicsDegradation",
+    "PhysicsParams",
     "SecondOrderConfig",
     "SecondOrderDegradation",
     "StageParams",
     "calibrate",
     "calibrate_from_benchmark",
+    "calibrate_from_realism",
     "degrade_pair",
 ]

@@ -9,10 +9,10 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 
 from microsr_bench.data.cards import get_card
-from microsr_bench.degradations import _physics_ptc as ptc
 from microsr_bench.degradations._physics_calibration import LRCalibration
+from microsr_bench.degradations._physics_model import PhysicsParams
 from microsr_bench.errors import InvalidArgumentError
-from microsr_bench.simulate import DetectorParams, default_params
+from microsr_bench.realism import _ptc as ptc
 
 if TYPE_CHECKING:
     import datasets
@@ -150,7 +150,7 @@ def calibrate(
     """Fit the LR acquisition to stacks of video-rate frames of the same fields (a photon transfer fit).
 
     1. **Offset and read noise** from the zero-photo-electron peak of the darkest ``dark_fraction`` of pixels
-       (:func:`~._physics_ptc.fit_dark_peak`), unless ``offset`` is given (e.g. from dark frames, for data with
+       (``realism._ptc.fit_dark_peak``), unless ``offset`` is given (e.g. from dark frames, for data with
        no resolvable peak); then the read noise comes from the PTC at the offset,
        ``read_noise^2 = intercept + G_eff * offset - 1/12`` (much less precise).
     2. **PTC**: per pixel, mean and variance of each interleaved half of the stack, the variance from
@@ -168,9 +168,10 @@ def calibrate(
         stacks: One ``[F, h, w]`` integer array, an ``[N, F, h, w]`` array or a list of them (F >= 4).
         max_value: The converter maximum (the card's ``max_value``, 4095).
         hr_images: Optional HR images ``[2h, 2w]`` of the same fields, in the same order.
-        dataset: Sub-dataset the data come from; recorded, and its default ``F`` is assumed.
+        dataset: Sub-dataset the data come from; recorded only.
         offset: Known offset in grey levels, skipping the dark-peak fit.
-        excess_noise_factor: Assumed PMT ``F`` (default: the dataset's simulator default, else 1.3).
+        excess_noise_factor: Assumed PMT ``F`` (default: the generic 1.2 of :class:`PhysicsParams`; the
+            realism report measures it from the third cumulant, see ``calibrate_from_realism``).
         bins, dark_fraction, smoothing_px, line_phase, source: fit settings and provenance text.
     """
     top = _check_max_value(max_value)
@@ -264,7 +265,7 @@ def _signal_fields(
 
 def _excess(value: float | None, name: str | None) -> float:
     if value is None:
-        return default_params(name).detector.excess_noise_factor if name else DetectorParams().excess_noise_factor
+        return PhysicsParams().excess_noise_factor  # generic, documented; never a simulator's value
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not 1.0 <= value <= 3.0:
         raise InvalidArgumentError(f"excess_noise_factor must be a number in [1, 3] (PMTs: 1.1-1.5), got {value!r}.")
     return float(value)

@@ -1,4 +1,4 @@
-"""``LRCalibration``: the measured LR acquisition (PTC gain, offset, read noise, photon budget), JSON and params."""
+"""``LRCalibration``: the measured LR acquisition (PTC gain, offset, read noise, photon budget), JSON, model params."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from typing import Any
 
 from microsr_bench._imageio import atomic_write_text
 from microsr_bench.data.cards import get_card
+from microsr_bench.degradations._physics_model import PhysicsParams
 from microsr_bench.errors import ConfigError, InvalidArgumentError, NotFoundError
-from microsr_bench.simulate import SimulationParams, default_params
 
 __all__ = ["CALIBRATION_FORMAT", "LRCalibration"]
 
@@ -27,6 +27,8 @@ _OPTIONAL = (
     "hr_zero_level",
     "hr_zero_level_se",
     "lr_grey_per_hr",
+    "line_shift_slope",
+    "drift_speed",
 )
 
 
@@ -80,7 +82,10 @@ class LRCalibration:
     hr_zero_level_se: float | None = None
     #: Measured slope of the mean LR grey level against normalised HR intensity (assumption-free).
     lr_grey_per_hr: float | None = None
-    #: Sub-dataset the stacks came from (its defaults fill what is not calibrated), and free provenance text.
+    #: Change of the line shift per LR pixel along the line, and the drift speed (LR px/frame); realism only.
+    line_shift_slope: float | None = None
+    drift_speed: float | None = None
+    #: Sub-dataset the stacks came from (recorded; it gives no instrument numbers), and free provenance text.
     dataset: str | None = None
     source: str = ""
 
@@ -176,54 +181,44 @@ class LRCalibration:
             raise ConfigError(f"{source} is not valid JSON ({exc}); save the calibration again.") from exc
         return cls.from_dict(data)
 
-    # -- simulator parameters ---------------------------------------------------------------------------------
+    # -- model parameters -------------------------------------------------------------------------------------
 
-    def to_params(self, base: SimulationParams | None = None) -> SimulationParams:
-        """The simulator's parameters with the calibrated LR acquisition in place of the defaults.
+    def to_params(self, base: PhysicsParams | None = None) -> PhysicsParams:
+        """The physics degradation's parameters with the calibrated LR acquisition in place of ``base``'s.
 
-        Replaced: the LR scan's gain (``effective_gain / F``), offset and read noise, the detector's ``F`` and
-        converter range, bleaching, the line phase (if measured) and, with a signal scale, the HR-to-photon map:
-        the HR "scan" offset becomes ``hr_zero_level * M`` and its gain ``M * dwell_ratio / signal_scale``
-        (``M = 2**bits - 1``), so that an HR value ``h`` in [0, 1] gives ``signal_scale * (h - hr_zero_level)``
-        LR photo-electrons. A negative ``hr_zero_level`` (the LR sees background the HR does not) cannot be
-        expressed by the simulator's clamp at zero and is raised to 0. Everything else (optics, drift, jitter,
-        dark counts) comes from ``base``, by default ``default_params(self.dataset)``.
+        Replaced: gain (``effective_gain / F``), ``F``, offset, read noise, converter range, bleaching, the line
+        shift (``-line_phase_px``: the calibration stores where odd lines *sample*, the model where their
+        *content* goes) and its spread, the drift speed if measured and, with a signal scale, the HR-to-photon
+        map (which includes the LR's background and dark counts, so the dark signal becomes 0). Everything else
+        comes from ``base``, by default the generic :class:`PhysicsParams`.
         """
         if base is None:
-            if self.dataset is None:
-                raise InvalidArgumentError(
-                    "This calibration names no dataset, so there are no default parameters to complete it. "
-                    "Pass base=default_params('MITO') (or the right sub-dataset)."
-                )
-            base = default_params(self.dataset)
-        elif not isinstance(base, SimulationParams):
-            raise InvalidArgumentError(f"base must be a SimulationParams or None, got {type(base).__name__}.")
-        bits = int(math.log2(self.max_value + 1))
+            base = PhysicsParams(max_value=self.max_value)
+        elif not isinstance(base, PhysicsParams):
+            raise InvalidArgumentError(f"base must be a PhysicsParams or None, got {type(base).__name__}.")
+        changes: dict[str, Any] = {
+            "max_value": self.max_value,
+            "gain": self.gain,
+            "excess_noise_factor": self.excess_noise_factor,
+            "offset": self.offset,
+            "read_noise": self.read_noise,
+            "bleach_fraction": min(max(self.bleach_fraction, 0.0), 0.95),
+            "frames": self.frames,
+        }
+        if self.line_phase_px is not None:
+            changes["line_shift"] = -self.line_phase_px
+            changes["line_shift_spread"] = self.line_phase_spread_px or 0.0
+        if self.line_shift_slope is not None:
+            changes["line_shift_slope"] = self.line_shift_slope
+        if self.drift_speed is not None:
+            changes["drift_speed"] = self.drift_speed
+        if self.signal_scale is not None and self.hr_zero_level is not None:
+            changes["signal_scale"] = self.signal_scale
+            changes["hr_zero_level"] = self.hr_zero_level
+            # The measured map already holds the background and dark counts of the LR (its zero level sits
+            # below the HR's); a separate dark signal would count them twice.
+            changes["dark_signal"] = 0.0
         try:
-            detector = dataclasses.replace(
-                base.detector,
-                excess_noise_factor=self.excess_noise_factor,
-                bit_depth=bits,
-                saturation_level=self.max_value,
-            )
-            lr_scan = dataclasses.replace(base.lr_scan, gain=self.gain, offset=self.offset, read_noise=self.read_noise)
-            if self.line_phase_px is not None:
-                lr_scan = dataclasses.replace(
-                    lr_scan,
-                    bidirectional=True,
-                    line_phase_px=self.line_phase_px,
-                    line_phase_spread_px=self.line_phase_spread_px or 0.0,
-                )
-            stack = dataclasses.replace(base.stack, bleach_fraction=min(max(self.bleach_fraction, 0.0), 0.95))
-            params = dataclasses.replace(base, detector=detector, lr_scan=lr_scan, stack=stack)
-            if self.signal_scale is not None and self.hr_zero_level is not None:
-                top = float(detector.max_value)
-                hr_scan = dataclasses.replace(
-                    base.hr_scan,
-                    offset=max(self.hr_zero_level, 0.0) * top,
-                    gain=top * params.dwell_ratio / self.signal_scale,
-                )
-                params = dataclasses.replace(params, hr_scan=hr_scan)
+            return dataclasses.replace(base, **changes)
         except ConfigError as exc:
-            raise ConfigError(f"The calibration does not fit the simulator's parameter ranges: {exc}") from exc
-        return params
+            raise ConfigError(f"The calibration does not fit the model's parameter ranges: {exc}") from exc

@@ -1,15 +1,17 @@
-"""The physics degradation: HR images to video-rate LR frames with the simulator's acquisition model, calibrated.
+"""The physics degradation: HR images to video-rate LR frames with a measured acquisition model, calibrated.
 
-An HR image ``h`` in [0, 1] is read as photo-electrons, sampled by the bidirectional LR scan (line phase,
-per-line jitter, drift along a stack, photobleaching) and digitised by the PMT model (Poisson photo-electrons,
-Gamma-distributed gain with excess noise factor ``F``, read noise, offset, 12-bit rounding and clipping):
-:func:`microsr_bench.simulate.acquire_lr_from_hr`, described in ``docs/simulator.md``. The parameters are the
-simulator's defaults of a sub-dataset, or those measured from real LR stacks by :func:`calibrate` (a photon
-transfer fit; :mod:`._physics_ptc`). See ``docs/degradations.md``, section "Physics pipeline and calibration".
+An HR image ``h`` in [0, 1] is read as photo-electrons, sampled by the bidirectional LR scan (line shift that
+may change along the line, drift along a stack, photobleaching) and digitised by a PMT model (Poisson
+photo-electrons, Gamma-distributed charge with excess noise factor ``F``, read noise, offset, rounding and
+clipping): :mod:`._physics_model`. Its parameters are generic defaults or, for real use, what real stacks show:
+the photon transfer fit :func:`calibrate` or a realism report (:func:`calibrate_from_realism`). It never uses
+the simulator (``microsr_bench.simulate``): a degradation calibrated on the simulator's own parameters and
+scored on its data would be an inverse crime. See ``docs/degradations.md``, "Physics pipeline and calibration".
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
@@ -19,16 +21,19 @@ from numpy.typing import NDArray
 from microsr_bench.data.cards import get_card
 from microsr_bench.degradations._physics_calibrate import calibrate, calibrate_from_benchmark
 from microsr_bench.degradations._physics_calibration import CALIBRATION_FORMAT, LRCalibration
+from microsr_bench.degradations._physics_model import PhysicsParams, acquire_frame, draw_geometry
+from microsr_bench.degradations._physics_realism import calibrate_from_realism
 from microsr_bench.degradations._raw_image import check_raw_image
 from microsr_bench.errors import InvalidArgumentError
-from microsr_bench.simulate import SimulationParams, acquire_lr_from_hr, default_params, draw_stack_geometry
 
 __all__ = [
     "CALIBRATION_FORMAT",
     "LRCalibration",
     "PhysicsDegradation",
+    "PhysicsParams",
     "calibrate",
     "calibrate_from_benchmark",
+    "calibrate_from_realism",
     "degrade_pair",
 ]
 
@@ -45,25 +50,20 @@ def _as_rng(generator: np.random.Generator | int) -> np.random.Generator:
 
 
 def _resolve(
-    dataset: str | None, params: SimulationParams | None, calibration: LRCalibration | None
-) -> tuple[str | None, SimulationParams]:
+    dataset: str | None, params: PhysicsParams | None, calibration: LRCalibration | None
+) -> tuple[str | None, PhysicsParams]:
     if calibration is not None and not isinstance(calibration, LRCalibration):
         raise InvalidArgumentError(
             f"calibration must be an LRCalibration or None, got {type(calibration).__name__}. "
-            "Make one with calibrate(...) or LRCalibration.load(path)."
+            "Make one with calibrate(...), calibrate_from_realism(path) or LRCalibration.load(path)."
         )
-    if params is not None and not isinstance(params, SimulationParams):
+    if params is not None and not isinstance(params, PhysicsParams):
         raise InvalidArgumentError(
-            f"params must be a SimulationParams or None, got {type(params).__name__}; start from default_params()."
+            f"params must be a PhysicsParams or None, got {type(params).__name__}; start from PhysicsParams()."
         )
     name = get_card(dataset).name if dataset is not None else calibration.dataset if calibration else None
     if params is None:
-        if name is None:
-            raise InvalidArgumentError(
-                "PhysicsDegradation needs to know the instrument: pass dataset= (MITO, MPM, MEM or NUC), "
-                "params=default_params(...), or a calibration that names its dataset."
-            )
-        params = default_params(name)
+        params = PhysicsParams(max_value=get_card(name).max_value) if name else PhysicsParams()
     if calibration is not None:
         params = calibration.to_params(params)
     return name, params
@@ -72,36 +72,38 @@ def _resolve(
 class PhysicsDegradation:
     """Callable ``hr [B, 1, H, W] in [0, 1] -> lr [B, 1, H/2, W/2] in [0, 1]`` on ``hr``'s device.
 
-    Each image becomes one frame of its own simulated stack: a line phase and a drift path are drawn for it
-    (:func:`~microsr_bench.simulate.draw_stack_geometry`), then a frame index uniformly in the stack (which sets
-    drift and bleaching), then jitter and detector noise. The output is the digitised LR value divided by the
-    converter's maximum (4095 for 12 bits), the scale of real LR frames divided by the card's ``max_value``.
-    Everything random comes from ``generator`` in that fixed order, so a seed gives the same LR on any device.
+    Each image becomes one frame of its own stack: a line shift and a drift direction are drawn for it
+    (:func:`~._physics_model.draw_geometry`), then a frame index uniformly in the stack (which sets drift and
+    bleaching), then the detector noise. The output is the digitised LR value divided by the converter's
+    maximum (4095 for 12 bits), the scale of real LR frames divided by the card's ``max_value``. Everything
+    random comes from ``generator`` in that fixed order, so a seed gives the same LR on any device.
 
     Args:
-        dataset: Sub-dataset whose simulator defaults (optics, photon budget, detector) are used.
-        params: Explicit simulator parameters instead of ``default_params(dataset)``.
-        calibration: Measured LR acquisition (:func:`calibrate`); replaces the detector gain, offset, read noise,
-            bleaching, line phase and, when fitted with HR images, the photon budget.
+        dataset: Sub-dataset whose card gives the converter range; recorded. No instrument numbers come from it.
+        params: Explicit acquisition parameters instead of the generic :class:`PhysicsParams` defaults.
+        calibration: Measured LR acquisition (:func:`calibrate`, :func:`calibrate_from_realism`); replaces the
+            gain, offset, read noise, ``F``, bleaching, line shift, drift and, when measured with HR images,
+            the photon budget.
         frames: Stack length over which drift and bleaching are spread; default the calibration's, else the
-            card's 100 frames per field.
+            parameters' (100, the card's frames per field).
     """
 
     def __init__(
         self,
         dataset: str | None = None,
         *,
-        params: SimulationParams | None = None,
+        params: PhysicsParams | None = None,
         calibration: LRCalibration | None = None,
         frames: int | None = None,
     ) -> None:
-        self.dataset, self.params = _resolve(dataset, params, calibration)
+        self.dataset, params = _resolve(dataset, params, calibration)
         self.calibration = calibration
         if frames is None:
-            frames = calibration.frames if calibration else get_card(self.dataset or "MITO").frames_per_hr
+            frames = calibration.frames if calibration else params.frames
         if isinstance(frames, bool) or not isinstance(frames, (int, np.integer)) or frames < 1:
             raise InvalidArgumentError(f"frames must be a positive int (the stack length), got {frames!r}.")
         self.frames = int(frames)
+        self.params = dataclasses.replace(params, frames=self.frames)
 
     def __repr__(self) -> str:
         origin = "calibrated" if self.calibration else "defaults"
@@ -110,7 +112,7 @@ class PhysicsDegradation:
     @property
     def max_value(self) -> int:
         """Largest digitised LR value; outputs are divided by it."""
-        return self.params.detector.max_value
+        return self.params.max_value
 
     def __call__(self, hr: torch.Tensor, *, generator: np.random.Generator | int) -> torch.Tensor:
         _check_tensor(hr)
@@ -121,33 +123,36 @@ class PhysicsDegradation:
         return lr.to(device=hr.device, dtype=hr.dtype)
 
     def _one_frame(self, image: NDArray[np.float64], rng: np.random.Generator) -> NDArray[np.uint16]:
-        geometry = draw_stack_geometry(self.params, rng, self.frames)
+        geometry = draw_geometry(self.params, rng)
         frame = int(rng.integers(self.frames))
-        return acquire_lr_from_hr(
-            image, params=self.params, rng=rng, frame=frame, frames=self.frames, geometry=geometry
-        )
+        return acquire_frame(image, self.params, rng, frame, geometry)
 
     def degrade_stack(
         self, hr: np.ndarray, *, generator: np.random.Generator | int, frames: int | None = None
     ) -> NDArray[np.uint16]:
         """A whole synthetic stack ``[frames, H/2, W/2]`` (uint16 grey levels) of one HR image ``[H, W]``.
 
-        The frames share one line phase and drift path and bleach along the stack, as the frames of one real
-        field do; useful to check a calibration (calibrate the result) or to feed multi-frame methods.
-        ``hr`` is uint16 grey levels or float in [0, 1], as :func:`~microsr_bench.simulate.acquire_lr_from_hr`
-        takes it.
+        The frames share one line shift and drift and bleach along the stack, as the frames of one real field
+        do; useful to check a calibration (measure the result) or to feed multi-frame methods. ``hr`` is
+        integer grey levels (divided by ``max_value``) or float in [0, 1].
         """
         count = self.frames if frames is None else frames
         if isinstance(count, bool) or not isinstance(count, (int, np.integer)) or count < 1:
             raise InvalidArgumentError(f"frames must be a positive int, got {count!r}.")
+        image = _as_unit_image(hr, self.max_value)
         rng = _as_rng(generator)
-        geometry = draw_stack_geometry(self.params, rng, int(count))
-        return np.stack(
-            [
-                acquire_lr_from_hr(hr, params=self.params, rng=rng, frame=k, frames=int(count), geometry=geometry)
-                for k in range(int(count))
-            ]
-        )
+        params = dataclasses.replace(self.params, frames=int(count))
+        geometry = draw_geometry(params, rng)
+        return np.stack([acquire_frame(image, params, rng, k, geometry) for k in range(int(count))])
+
+
+def _as_unit_image(hr: object, max_value: int) -> NDArray[np.float64]:
+    if not isinstance(hr, np.ndarray) or hr.ndim != 2 or hr.shape[0] % 2 or hr.shape[1] % 2 or min(hr.shape) < 8:
+        got = hr.shape if isinstance(hr, np.ndarray) else type(hr).__name__
+        raise InvalidArgumentError(f"hr must be a 2-D image with even height and width >= 8, got {got}.")
+    if np.issubdtype(hr.dtype, np.integer):
+        return hr.astype(np.float64) / max_value
+    return np.clip(hr.astype(np.float64), 0.0, 1.0)
 
 
 def _check_tensor(hr: object) -> None:

@@ -80,3 +80,50 @@ def entry_points_from_setup_cfg(monkeypatch: pytest.MonkeyPatch, declared_method
     group = method_module.ENTRY_POINT_GROUP
     points = [EntryPoint(name, value, group) for name, value in declared_methods.items()]
     monkeypatch.setattr(method_module, "entry_points", lambda group: [p for p in points if p.group == group])
+
+
+class FitRecorder:
+    """Wraps a method's ``fit`` to record the frame ids (or HR ids) of every split it is given."""
+
+    def __init__(self, method: object) -> None:
+        self.method = method
+        self.seen: list[str] = []
+        original = method.fit  # type: ignore[attr-defined]
+
+        def fit(train: object, validation: object) -> object:
+            for split in (train, validation):
+                column = "id" if "id" in split.column_names else "hr_id"  # type: ignore[attr-defined]
+                self.seen += [f"{d}/{i}" for d, i in zip(split["dataset"], split[column], strict=True)]  # type: ignore[index]
+            return original(train, validation)
+
+        method.fit = fit  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def evaluate_recorded(tiny_cache: Path, tmp_path: Path) -> Callable[..., tuple[object, list[str], set[str]]]:
+    """``evaluate_recorded(method, protocol)`` on the tiny simulated data: (result, ids fit saw, test ids).
+
+    Test ids hold both the frame ids and the HR ids of every test split of the tiny data, so a method that saw
+    any test frame or test HR image in ``fit`` is caught.
+    """
+    from microsr_bench.protocols import evaluate
+
+    def call(method: object, protocol: object) -> tuple[object, list[str], set[str]]:
+        recorder = FitRecorder(method)
+        result = evaluate(
+            method,  # type: ignore[arg-type]
+            protocol,  # type: ignore[arg-type]
+            source="simulated",
+            size="tiny",
+            cache_dir=tiny_cache,
+            out_dir=tmp_path / "results",
+            progress=False,
+            n_boot=100,
+        )
+        test_ids: set[str] = set()
+        for name in ("MITO", "NUC"):
+            test = load_benchmark(name, source="simulated", size="tiny", cache_dir=tiny_cache, progress=False)["test"]
+            test_ids |= {f"{name}/{i}" for i in test["id"]} | {f"{name}/{i}" for i in test["hr_id"]}
+        return result, recorder.seen, test_ids
+
+    return call

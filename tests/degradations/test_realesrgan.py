@@ -67,11 +67,13 @@ def test_public_names_are_pinned() -> None:
         "DegradationParams",
         "LRCalibration",
         "PhysicsDegradation",
+        "PhysicsParams",
         "SecondOrderConfig",
         "SecondOrderDegradation",
         "StageParams",
         "calibrate",
         "calibrate_from_benchmark",
+        "calibrate_from_realism",
         "degrade_pair",  # the Real-ESRGAN helper; the physics one is microsr_bench.degradations.physics.degrade_pair
     }
 

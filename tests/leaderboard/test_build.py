@@ -37,32 +37,62 @@ def test_build_writes_both_outputs(built):
     assert result.report.counts == {"simulated": 27, "real": 0}
 
 
-def test_readme_table_ranks_marks_and_links(built):
+def _table_lines(section: str) -> list[str]:
+    return [line for line in section.splitlines() if line.startswith("| ") and not line.startswith(("| Method", "| #"))]
+
+
+def test_readme_grid_is_methods_by_training_set_size(built):
     root, _ = built
     readme = (root / "README.md").read_text()
-    table = _section(readme, "### paired · MITO · 200 shots")
-    lines = [line for line in table.splitlines() if line.startswith("| ") and "Method" not in line]
-    assert [line.split(" | ")[1] for line in lines] == ["Beta (1.0)", "Alpha (1.0) ✔", "Gamma (1.0) †"]
-    assert [line.split(" | ")[0] for line in lines] == ["| 1", "| 2 ≈", "| 3"]
-    # Beta's paper PSNR is 27.4 ± 0.3 by construction
-    assert "| 27.40 ± 0.30 |" in lines[0]
-    assert "[json](entries/simulated/Beta--1.0--paired--MITO--200.json)" in lines[0]
+    table = _section(readme, "### paired · MITO\n")
+    assert "| Method | 200 shots | 400 shots | 800 shots | full split |" in table
+    lines = _table_lines(table)
+    # full split: Beta 28.3, Alpha 27.9, Gamma 25.9 (27.4/27.0/25.0 + 3 x 0.3), so that order
+    assert [line.split(" | ")[0] for line in lines] == ["| Beta (1.0)", "| Alpha (1.0) ✔", "| Gamma (1.0) †"]
+    cells = [line.split(" | ")[1] for line in lines]  # the 200-shot column
+    # Beta leads with 27.4 ± 0.3 (bold); Alpha's [26.7, 27.3] overlaps Beta's [27.1, 27.7] (≈); Gamma's does not
+    link = "[json](entries/simulated/{}--1.0--paired--MITO--200.json)"
+    assert cells == [
+        "**27.40 ± 0.30** / 0.7900 " + link.format("Beta"),
+        "27.00 ± 0.30 ≈ / 0.7800 " + link.format("Alpha"),
+        "25.00 ± 0.30 / 0.8300 " + link.format("Gamma"),
+    ]
+    assert all(len(line.split(" | ")) == 5 for line in lines)  # method + four sizes, nothing else
     assert (root / "entries/simulated/Beta--1.0--paired--MITO--200.json").is_file()
+
+
+def test_readme_single_size_protocols_get_a_short_ranked_list(built):
+    root, _ = built
+    readme = (root / "README.md").read_text()
+    table = _section(readme, "### zero_shot(source=NUC) · MITO · no target training data")
+    assert "| # | Method | PSNR↑ paper (dB) | SSIM↑ paper | Entry |" in table
+    lines = _table_lines(table)
+    # zero-shot is psnr - 1 and ssim - 0.05 with the default half width 0.1 (SSIM's 0.001): no interval overlaps
+    link = "[json](entries/simulated/Beta--1.0--zero_shot_source_NUC_--MITO--none.json)"
+    assert lines[0] == f"| 1 | Beta (1.0) | 26.40 ± 0.10 | 0.7400 ± 0.0010 | {link} |"
+    assert [line.split(" | ")[:2] for line in lines[1:]] == [["| 2", "Alpha (1.0) ✔"], ["| 3", "Gamma (1.0) †"]]
+
+
+def test_readme_marks_on_a_cell_when_not_all_entries_have_them(root, lb):
+    # extra data at 200 shots only: † goes on that cell, not on the name
+    lb.write_entry(root, lb.make_entry(lb.make_record(shots=200), method="Solo", extra_data=True))
+    lb.write_entry(root, lb.make_entry(lb.make_record(), method="Solo"))
+    build(root)
+    line = _table_lines(_section((root / "README.md").read_text(), "### paired · MITO\n"))[0]
+    name, at_200, full = line.strip("| ").split(" | ")
+    assert name == "Solo (1.0)" and " †" in at_200 and "†" not in full
 
 
 def test_readme_lists_tables_in_reading_order_and_empty_real_board(built):
     root, _ = built
     readme = (root / "README.md").read_text()
     headings = re.findall(r"^### (.*)$", readme, flags=re.M)
-    # protocols as listed (paired, zero_shot), Table I's datasets (MITO before NUC), shots 200, 400, 800, full
-    assert headings[:5] == [
-        "paired · MITO · 200 shots",
-        "paired · MITO · 400 shots",
-        "paired · MITO · 800 shots",
-        "paired · MITO · full training split",
-        "paired · NUC · 200 shots",
+    # protocols as listed (paired, zero_shot), then Table I's datasets (MITO before NUC)
+    assert headings == [
+        "paired · MITO",
+        "paired · NUC",
+        "zero_shot(source=NUC) · MITO · no target training data",
     ]
-    assert headings[-1] == "zero_shot(source=NUC) · MITO · no target training data"  # tables are per protocol id
     assert readme.index("## Simulated board") < readme.index("## Real board")
     assert "the real board accepts no entry" in readme.split("## Real board")[1]
 
@@ -80,6 +110,15 @@ def test_page_is_self_contained(built):
     assert beta["link"] == "../entries/simulated/Beta--1.0--paired--MITO--200.json"
     assert beta["values"]["paper/psnr"] == pytest.approx([27.4, 27.1, 27.7])
     assert (beta["rank"], beta["tie"]) == (1, False)
+    # the compact view's grids: paired MITO's four sizes, rows by the full-split rank (Beta 28.3 > Alpha 27.9)
+    grid = data["grids"][0]
+    assert (grid["board"], grid["protocol"], grid["dataset"]) == ("simulated", "paired", "MITO")
+    assert [c["table"] for c in grid["columns"]] == [f"paired|MITO|{s}" for s in ("200", "400", "800", "full")]
+    assert grid["methods"] == ["Beta 1.0", "Alpha 1.0", "Gamma 1.0"]
+    assert [g["title"] for g in data["grids"]][1:] == [
+        "paired · NUC",
+        "zero_shot(source=NUC) · MITO · no target training data",
+    ]
 
 
 def test_page_escapes_submitted_text(root, lb):

@@ -102,10 +102,66 @@ def _column(driver, table: str, col: str) -> list[tuple[str, float]]:
     ]
 
 
+def _ranked_view_with(driver, *metrics: str) -> None:
+    """Switch to the ranked tables and tick ``metrics`` in the column chooser (the ranking metric is ticked)."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    Select(driver.find_element(By.ID, "f-view")).select_by_value("ranked")
+    driver.find_element(By.CSS_SELECTOR, "#columns-chooser summary").click()
+    for metric in metrics:
+        driver.find_element(By.CSS_SELECTOR, f"#f-columns input[value='{metric}']").click()
+
+
+def test_opens_on_one_paper_shaped_table_per_protocol_and_dataset(served, driver):
+    from selenium.webdriver.common.by import By
+
+    _open(driver, served)
+    grids = [t.get_attribute("data-grid") for t in driver.find_elements(By.CSS_SELECTOR, "table.lb")]
+    # the fixture: paired on MITO and NUC, zero-shot from NUC on MITO; MITO's tables come first (Table I order)
+    assert grids == ["paired|MITO", "zero_shot|MITO", "paired|NUC"]
+    table = driver.find_element(By.CSS_SELECTOR, "table[data-grid='paired|MITO']")
+    heads = [th.text for th in table.find_elements(By.CSS_SELECTOR, "thead th")]
+    assert heads == ["Method", "200 shots", "400 shots", "800 shots", "full split"]
+    # rows by the full-split rank: Beta 28.3, Alpha 27.9, Gamma 25.9; cells hold PSNR ± h only
+    rows = table.find_elements(By.CSS_SELECTOR, "tbody tr")
+    assert [r.get_attribute("data-method") for r in rows] == ["Beta", "Alpha", "Gamma"]
+    assert rows[0].find_element(By.CSS_SELECTOR, "td[data-table='paired|MITO|200']").text == "27.40 ± 0.30"
+    alpha = rows[1].find_element(By.CSS_SELECTOR, "td[data-table='paired|MITO|200']")
+    assert alpha.text == "27.00 ± 0.30≈" and "tie" in alpha.get_attribute("class")  # overlaps Beta's interval
+    assert rows[1].find_elements(By.CSS_SELECTOR, "th .mark.verified")  # every Alpha entry verified: on the name
+    assert "best" in rows[0].find_element(By.CSS_SELECTOR, "td[data-table='paired|MITO|full']").get_attribute("class")
+    # the few-shot plot sits beside MITO's tables, in the same section
+    assert driver.find_elements(By.CSS_SELECTOR, "section[data-dataset='MITO'] svg[data-dataset='MITO']")
+    # the page fits a 1400 px window: no horizontal scrolling
+    assert driver.execute_script("return document.documentElement.scrollWidth <= window.innerWidth")
+
+
+def test_column_chooser_adds_metrics_to_every_cell(served, driver):
+    from selenium.webdriver.common.by import By
+
+    _open(driver, served)
+    driver.find_element(By.CSS_SELECTOR, "#columns-chooser summary").click()
+    driver.find_element(By.CSS_SELECTOR, "#f-columns input[value='paper/ssim']").click()
+    table = driver.find_element(By.CSS_SELECTOR, "table[data-grid='paired|MITO']")
+    second = [th.get_attribute("data-col") for th in table.find_elements(By.CSS_SELECTOR, "thead tr:nth-child(2) th")]
+    assert second == ["paper/psnr", "paper/ssim"] * 4
+    gamma = table.find_element(
+        By.CSS_SELECTOR, "tr[data-method='Gamma'] td[data-table='paired|MITO|200'][data-col='paper/ssim']"
+    )
+    # Gamma's SSIM 0.83 ± 0.003 is the column's best (Beta 0.79, Alpha 0.78)
+    assert gamma.text == "0.8300 ± 0.0030" and "best" in gamma.get_attribute("class")
+    driver.find_element(By.CSS_SELECTOR, "#f-columns input[value='paper/psnr']").click()  # SSIM alone
+    table = driver.find_element(By.CSS_SELECTOR, "table[data-grid='paired|MITO']")  # re-rendered
+    assert len(table.find_elements(By.CSS_SELECTOR, "thead tr")) == 1
+    assert {td.get_attribute("data-col") for td in table.find_elements(By.CSS_SELECTOR, "tbody td")} == {"paper/ssim"}
+
+
 def test_clicking_a_header_sorts_the_column(served, driver):
     from selenium.webdriver.common.by import By
 
     _open(driver, served)
+    _ranked_view_with(driver, "paper/ssim")
     table = "paired|MITO|200"
     # initial order: rank by the paper's PSNR (Beta 27.4, Alpha 27.0, Gamma 25.0)
     assert [m for m, _ in _column(driver, table, "paper/psnr")] == ["Beta", "Alpha", "Gamma"]
@@ -129,10 +185,8 @@ def test_marks_filters_and_empty_board(served, driver):
     from selenium.webdriver.support.ui import Select
 
     _open(driver, served)
-    assert (
-        driver.find_elements(By.CSS_SELECTOR, "table.lb")
-        and len(driver.find_elements(By.CSS_SELECTOR, "table.lb")) == 9
-    )
+    _ranked_view_with(driver)
+    assert len(driver.find_elements(By.CSS_SELECTOR, "table.lb")) == 9
     first = driver.find_element(By.CSS_SELECTOR, "table[data-key='paired|MITO|200'] tbody tr:nth-child(2)")
     assert first.get_attribute("data-method") == "Alpha"
     assert first.find_elements(By.CSS_SELECTOR, ".mark.verified") and first.find_elements(By.CSS_SELECTOR, ".mark.tie")
@@ -143,8 +197,13 @@ def test_marks_filters_and_empty_board(served, driver):
     assert {r.get_attribute("data-method") for r in driver.find_elements(By.CSS_SELECTOR, "table.lb tbody tr")} == {
         "Gamma"
     }
+    Select(driver.find_element(By.ID, "f-view")).select_by_value("compact")  # the filters hold in both views
+    assert [t.get_attribute("data-grid") for t in driver.find_elements(By.CSS_SELECTOR, "table.lb")] == ["paired|NUC"]
+    assert {r.get_attribute("data-method") for r in driver.find_elements(By.CSS_SELECTOR, "table.lb tbody tr")} == {
+        "Gamma"
+    }
     Select(driver.find_element(By.ID, "f-board")).select_by_value("real")
-    assert "accepts no entry" in driver.find_element(By.ID, "tables").text
+    assert "accepts no entry" in driver.find_element(By.ID, "compact").text
     assert driver.find_elements(By.CSS_SELECTOR, "table.lb") == []
 
 
@@ -160,7 +219,7 @@ def test_few_shot_plots_and_entry_links(served, driver):
     # the page loaded nothing but itself, and logged no error
     assert driver.execute_script("return performance.getEntriesByType('resource').length") == 0
     assert [e for e in driver.get_log("browser") if e["level"] == "SEVERE"] == []
-    link = driver.find_element(By.CSS_SELECTOR, "table[data-key='paired|MITO|200'] td[data-col='entry'] a")
+    link = driver.find_element(By.CSS_SELECTOR, "table[data-grid='paired|MITO'] td[data-table='paired|MITO|200'] a")
     href = link.get_attribute("href")
     assert href.endswith("/entries/simulated/Beta--1.0--paired--MITO--200.json")
     driver.get(href)
@@ -189,5 +248,5 @@ def test_page_works_from_disk_without_a_server(root, lb, driver):
         lb.write_entry(root, entry)
     build(root)
     _open(driver, (root / "site" / "index.html").as_uri())
-    assert len(driver.find_elements(By.CSS_SELECTOR, "table.lb")) == 9
+    assert len(driver.find_elements(By.CSS_SELECTOR, "table.lb")) == 3  # the compact view: three grids
     assert [e for e in driver.get_log("browser") if e["level"] == "SEVERE"] == []

@@ -1,4 +1,4 @@
-"""The page's plot ticks (``niceTicks`` in leaderboard/site/page.js), run in node: they end for any finite range.
+"""The page's plot ticks (``niceTicks`` in leaderboard/site/plot.js), run in node: they end for any finite range.
 
 An entry with NIQE 1e20 once sent the tick loop into an endless loop (a step below the spacing of doubles near
 1e20 never moved it). Each case runs in a node subprocess with a timeout, so a hang fails the test instead of
@@ -20,9 +20,9 @@ pytestmark = pytest.mark.skipif(NODE is None, reason="node is not installed; the
 
 
 def _nice_ticks_source() -> str:
-    page = resources.files("leaderboard").joinpath("site/page.js").read_text(encoding="utf-8")
+    page = resources.files("leaderboard").joinpath("site/plot.js").read_text(encoding="utf-8")
     match = re.search(r"^  function niceTicks\(.*?^  }$", page, flags=re.S | re.M)
-    assert match, "niceTicks not found in page.js"
+    assert match, "niceTicks not found in plot.js"
     return match.group(0)
 
 

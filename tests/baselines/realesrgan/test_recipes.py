@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from baselines.realesrgan import RRDBNet, UNetDiscriminatorSN, read_weights
+from baselines.realesrgan import RRDBNet, UNetDiscriminatorSN, read_weights, recipes
 from baselines.realesrgan import hub as hub_module
 from baselines.realesrgan.recipes import initial_weights, split_key, train_base, train_finetune, train_synthetic
 from baselines.realesrgan.train_config import config_for
@@ -34,13 +34,19 @@ def test_small_configs_start_from_scratch(no_weights_anywhere: Path) -> None:
         initial_weights(config_for("tiny"), weights=no_weights_anywhere)
 
 
-def test_paper_config_without_official_file_starts_from_scratch(no_weights_anywhere: Path) -> None:
+def test_paper_config_without_official_file_starts_from_scratch(
+    no_weights_anywhere: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(recipes, "_x4plus_installed", lambda: False)  # without the pretrained extra
     assert initial_weights(config_for("paper"))[1] == "scratch"
     with pytest.raises(NotFoundError, match=r"RealESRGAN_x2plus\.pth"):
         initial_weights(config_for("paper"), weights=no_weights_anywhere)  # an explicit folder must hold it
 
 
-def test_official_weights_are_converted_to_one_channel(no_weights_anywhere: Path) -> None:
+def test_official_weights_are_converted_to_one_channel(
+    no_weights_anywhere: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(recipes, "_x4plus_installed", lambda: False)  # x2plus is the choice without x4plus
     # A stand-in for the release files with the official containers: {"params_ema": G} and {"params": D}, RGB.
     torch.manual_seed(0)
     rgb = RRDBNet()  # official x2plus architecture, 3 channels

@@ -1,6 +1,8 @@
 """Photon-transfer statistics of LR stacks: dark peak, PTC line, bleaching, line phase and HR-to-LR signal scale.
 
-The model is the simulator's detector (``docs/simulator.md``, step 7): a pixel expecting ``lambda`` photo-electrons
+Shared by the realism report and the physics degradation's calibration (which may use only what real stacks show).
+
+The model is an analogue PMT detector (``docs/realism.md``): a pixel expecting ``lambda`` photo-electrons
 reads ``offset + gain * lambda`` on average with variance ``F gain^2 lambda + read_noise^2 + 1/12``, so that
 
     variance = G_eff * (mean - offset) + read_noise^2 + 1/12,    G_eff = F * gain,
