@@ -150,6 +150,7 @@ def test_lanczos_taps_are_the_normalised_lanczos4_window() -> None:
 @pytest.mark.reference
 def test_lanczos_matches_opencv_inter_lanczos4() -> None:
     import cv2  # the reference extra installs opencv-python-headless
+
     image = np.random.default_rng(0).random((40, 64)).astype(np.float32)
     ours = lanczos4_half(torch.from_numpy(image)[None, None].double())[0, 0].numpy()
     # OpenCV computes in float32 with float32 coefficients: agreement to float32 rounding.
