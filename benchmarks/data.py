@@ -24,6 +24,7 @@ from microsr_bench.data import PairCollator, benchmark_info, load_benchmark
 from microsr_bench.data.cards import get_card
 from microsr_bench.data.profiles import get_profile
 from microsr_bench.data.simulated import simulated_source_key
+from microsr_bench.data.torch_rows import TorchPairs
 
 _LOAD = (
     "import time, sys, warnings; t = time.perf_counter();"
@@ -43,20 +44,33 @@ def _load_in_new_process(name: str, size: str, cache: str) -> tuple[float, float
     return float(out[0]), float(out[1])
 
 
-def _dataloader_rate(split, workers: int, limit: int, fast: bool) -> float:
-    subset = split.select(range(min(limit, len(split))))
-    if fast:  # NumPy rows batched by PairCollator (float32 in [0, 1])
-        subset = subset.with_format("numpy", columns=["dataset", "lr", "hr"])
+def _dataloader_rate(split, workers: int, limit: int, fast: bool | str) -> tuple[float, float]:
+    """(pairs/s once the first batch has arrived, seconds to the first batch) over ``limit`` pairs.
+
+    The rows are cycled (in order, or shuffled per pass for the training loader) until ``limit`` pairs were
+    read, so that a small split still measures the steady rate; starting the workers is reported apart.
+    """
+    rng = np.random.default_rng(0)
+    order = np.arange(len(split))
+    if fast == "train":
+        order = np.concatenate([rng.permutation(len(split)) for _ in range(-(-limit // len(split)))])
+    indices = [int(order[i % len(order)]) for i in range(limit)]
+    if fast == "rows":  # TorchPairs: uint16 tensors [1, H, W], whole images, like with_format("torch")
+        rows, collate = TorchPairs(split), None
+    elif fast == "train":  # TorchPairs as training reads it: float32 in [0, 1], 128-px HR crops, shuffled
+        rows, collate = TorchPairs(split, scale=True, patch=128), None
+    elif fast:  # NumPy rows batched by PairCollator (float32 in [0, 1])
+        rows = split.with_format("numpy", columns=["dataset", "lr", "hr"])
         collate = PairCollator(benchmark_info(split).max_values)
-    else:  # datasets' own torch format (uint16 tensors) and the default collate
-        subset = subset.with_format("torch", columns=["lr", "hr"])
-        collate = None
-    loader = torch.utils.data.DataLoader(subset, batch_size=16, num_workers=workers, shuffle=False, collate_fn=collate)
+    else:  # datasets' own torch format and the default collate
+        rows, collate = split.with_format("torch", columns=["lr", "hr"]), None
+    loader = torch.utils.data.DataLoader(rows, batch_size=16, num_workers=workers, sampler=indices, collate_fn=collate)
     start = time.perf_counter()
-    n = 0
-    for batch in loader:
-        n += batch["lr"].shape[0]
-    return n / (time.perf_counter() - start)
+    batches = iter(loader)
+    next(batches)
+    first = time.perf_counter()
+    n = sum(batch["lr"].shape[0] for batch in batches)
+    return n / (time.perf_counter() - first), first - start
 
 
 def _plain_file_rate(bench, name: str, limit: int) -> float:
@@ -79,11 +93,16 @@ def main() -> None:
     parser.add_argument("--size", default="small", choices=["full", "small", "tiny"])
     parser.add_argument("--dataset", default="MITO")
     parser.add_argument("--pairs", type=int, default=1000, help="pairs read in the throughput tests")
+    parser.add_argument(
+        "--cache-dir",
+        help="reuse the data cached there (the 'generate' line then times a warm load) instead of a new temp folder",
+    )
     args = parser.parse_args()
     profile = get_profile(args.size)
     fields = profile.hr_images(args.dataset).total
     print(f"machine: {platform.processor() or platform.machine()}, python {platform.python_version()}")
-    with tempfile.TemporaryDirectory() as cache:
+    with tempfile.TemporaryDirectory() as tmp:
+        cache = args.cache_dir or tmp
         start = time.perf_counter()
         bench = load_benchmark(args.dataset, source="simulated", size=args.size, cache_dir=cache, progress=False)
         generate = time.perf_counter() - start
@@ -110,12 +129,18 @@ def main() -> None:
         )
         plain = _plain_file_rate(bench, args.dataset, min(args.pairs, 300))
         print(f"reference: a plain tifffile loop over the same LR/HR files reads {plain:.0f} pairs/s")
-        for fast, label in ((False, 'with_format("torch")'), (True, 'with_format("numpy") + PairCollator')):
+        loaders = (
+            (False, 'datasets\' with_format("torch")'),
+            (True, 'with_format("numpy") + PairCollator'),
+            ("rows", "TorchPairs (torch rows, uint16)"),
+            ("train", "TorchPairs(scale=True, patch=128), shuffled (training loader)"),
+        )
+        for fast, label in loaders:
             for workers in (0, 2):
-                rate = _dataloader_rate(bench["train"], workers, args.pairs, fast)
+                rate, startup = _dataloader_rate(bench["train"], workers, args.pairs, fast)
                 print(
                     f"DataLoader, {label}, batch 16, {workers} workers: {rate:.0f} pairs/s = "
-                    f"{rate / plain:.2f}x the plain loop"
+                    f"{rate / plain:.2f}x the plain loop (first batch after {startup:.2f} s)"
                 )
     print(f"card: {get_card(args.dataset).name}, LR {profile.lr_shape}, HR {profile.hr_shape}")
 

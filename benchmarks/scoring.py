@@ -20,7 +20,7 @@ import argparse
 import os
 import platform
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import numpy as np
 import torch
@@ -89,6 +89,15 @@ def main() -> None:
         default=os.environ.get("MICROSR_BENCH_BASICSR_ROOT"),
         help="a BasicSR 1.4.2 source tree to time calculate_niqe now (else recorded figures)",
     )
+    parser.add_argument(
+        "--scorer-size",
+        choices=["full", "small", "tiny"],
+        default=None,
+        help="also time the scorer end to end on all four test splits of the simulated data of this size",
+    )
+    parser.add_argument("--scorer-workers", type=int, default=2, help="worker processes compared with one")
+    parser.add_argument("--cache-dir", default=None, help="data cache for --scorer-size (default: the usual)")
+    parser.add_argument("--skip-niqe", action="store_true", help="leave out the NIQE comparison")
     args = parser.parse_args()
     targets, tests = make_pairs(args.pairs, args.size, args.seed)
     ours(targets[:2], tests[:2])  # warm-up: thread pools, caches
@@ -115,8 +124,97 @@ def main() -> None:
         f"{best['skimage'] / best['ours-1t']:.1f}x (1 thread)"
     )
     print(f"  max |difference|: PSNR {d_psnr:.2e} dB, SSIM {d_ssim:.2e}")
+    dtype_comparison(targets, tests, args.repeats)
     hot_path(targets[0], tests, args.repeats)
-    niqe_comparison(args.repeats, args.basicsr_root)
+    if args.scorer_size:
+        scorer_comparison(args.scorer_size, args.scorer_workers, args.cache_dir)
+    if not args.skip_niqe:
+        niqe_comparison(args.repeats, args.basicsr_root)
+
+
+#: Integer codings of the same [0, 1] pairs: (dtype, data_range); scikit-image and microsr_bench get the
+#: same integer arrays and the same explicit data_range.
+DTYPES = (("uint8", 255), ("uint16", 4095), ("float32", 1.0), ("float64", 1.0))
+
+
+def _coded(images: np.ndarray, dtype: str, data_range: float) -> np.ndarray:
+    if dtype.startswith("float"):
+        return images.astype(dtype)
+    return np.round(images * data_range).astype(dtype)
+
+
+def dtype_comparison(targets: np.ndarray, tests: np.ndarray, repeats: int) -> None:
+    """PSNR + SSIM per input dtype: microsr_bench against the scikit-image loop on the same arrays."""
+    print(f"PSNR + SSIM per input dtype ({len(targets)} pairs, best of {repeats}, interleaved)")
+    for dtype, data_range in DTYPES:
+        t, x = _coded(targets, dtype, data_range), _coded(tests, dtype, data_range)
+
+        def reference(t: np.ndarray, x: np.ndarray, r: float = data_range) -> Scores:
+            p = [peak_signal_noise_ratio(a, b, data_range=r) for a, b in zip(t, x, strict=True)]
+            s = [
+                structural_similarity(a, b, data_range=r, gaussian_weights=True, sigma=1.5, use_sample_covariance=False)
+                for a, b in zip(t, x, strict=True)
+            ]
+            return np.asarray(p), np.asarray(s)
+
+        def mine(t: np.ndarray, x: np.ndarray, r: float = data_range) -> Scores:
+            return np.asarray(psnr(t, x, data_range=r)), np.asarray(ssim(t, x, data_range=r))
+
+        mine(t[:2], x[:2])
+        best_ref = best_mine = float("inf")
+        for _ in range(repeats):
+            t_ref, expected = _timed(reference, t, x)
+            t_mine, got = _timed(mine, t, x)
+            best_ref, best_mine = min(best_ref, t_ref), min(best_mine, t_mine)
+        finite = np.isfinite(expected[0])
+        diff_p = float(np.max(np.abs(got[0][finite] - expected[0][finite]), initial=0.0))
+        diff_s = float(np.max(np.abs(got[1] - expected[1])))
+        n = len(t)
+        print(
+            f"  {dtype:8s} scikit-image {best_ref * 1e3 / n:6.2f} ms/pair, microsr_bench {best_mine * 1e3 / n:5.2f} "
+            f"ms/pair: {best_ref / best_mine:4.1f}x  (max |diff| PSNR {diff_p:.1e}, SSIM {diff_s:.1e})"
+        )
+
+
+def scorer_comparison(size: str, workers: int, cache_dir: str | None) -> None:
+    """The scorer end to end (prediction folder to records) on all four test splits: 1 process vs ``workers``.
+
+    Predictions are bicubic upsamplings of the LR frames written as 16-bit TIFF; both runs score the same
+    folder with the three recipes and PSNR, SSIM, MS-SSIM and NRMSE (bootstrap included), one after the other.
+    """
+    import tempfile
+    from pathlib import Path
+
+    from microsr_bench.data import load_benchmark
+    from microsr_bench.scoring import score_predictions, write_predictions
+
+    bench = load_benchmark("all", source="simulated", size=size, cache_dir=cache_dir, progress=False)
+    info = bench.benchmark
+    rows = bench["test"].with_format("numpy", columns=["id", "dataset", "lr"])
+
+    def bicubic() -> Iterator[tuple[str, np.ndarray]]:
+        for row in rows:
+            lr = torch.from_numpy(row["lr"].astype(np.float32) / info.max_values[str(row["dataset"])])
+            up = torch.nn.functional.interpolate(lr[None, None], scale_factor=2, mode="bicubic", align_corners=False)
+            yield str(row["id"]), up[0, 0].numpy()
+
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = write_predictions(Path(tmp) / "preds", bicubic(), info, method="bicubic")
+        n = len(rows)
+        times = {}
+        results = {}
+        for w in (1, workers):
+            start = time.perf_counter()
+            results[w] = score_predictions(folder, bench=bench, progress=False, workers=w)
+            times[w] = time.perf_counter() - start
+    same = results[1].per_image == results[workers].per_image
+    print(f"scorer end to end: all four test splits ({size}: {n} frames), 3 recipes x PSNR/SSIM/MS-SSIM/NRMSE")
+    for w, t in times.items():
+        print(
+            f"  --workers {w}: {t:.1f} s = {t * 1e3 / n:.1f} ms/frame; at that rate the full test sets "
+            f"(6,400 frames) take {t / n * 6400:.0f} s"
+        )
+    print(f"  speed-up {times[1] / times[workers]:.2f}x over the single-process scorer; per-image scores equal: {same}")
 
 
 def skimage_group(target: np.ndarray, tests: np.ndarray) -> np.ndarray:

@@ -60,6 +60,13 @@ _OVERWRITE = click.Choice(["never", "scores", "always"])
 @click.option("--cache-dir", type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print the result set as JSON.")
 @click.option("--quiet", is_flag=True, help="No progress bars.")
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Processes that score the predictions (same numbers for any value).",
+)
 def evaluate_cmd(
     method: str,
     protocol_name: str,
@@ -81,6 +88,7 @@ def evaluate_cmd(
     cache_dir: Path | None,
     as_json: bool,
     quiet: bool,
+    workers: int,
 ) -> None:
     """Train METHOD if the protocol allows it, predict the test split of DATASET, score it, write the record."""
     from microsr_bench.protocols import MethodOptions, evaluate, make_protocol
@@ -106,6 +114,7 @@ def evaluate_cmd(
         keep_predictions=keep_predictions,
         progress=not quiet,
         report=lambda line: click.echo(line, err=as_json),
+        score_workers=workers,
     )
     if as_json:
         click.echo(json.dumps(result.result_set(), indent=2))

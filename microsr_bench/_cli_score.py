@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -56,6 +59,13 @@ _PROTOCOLS = "paired, zero-shot, blind-synthetic or burst"
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the bootstrap intervals.")
 @click.option("--n-boot", type=int, default=2000, show_default=True, help="Bootstrap resamples.")
 @click.option("--quiet", is_flag=True, help="No progress bars.")
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Processes that score fields of view side by side (per torchrun rank); same numbers for any value.",
+)
 def score_cmd(
     pred_dir: Path,
     protocol_name: str | None,
@@ -78,11 +88,13 @@ def score_cmd(
     seed: int,
     n_boot: int,
     quiet: bool,
+    workers: int,
 ) -> None:
     """Validate PRED_DIR (every problem at once; exit 1, nothing written) and score it against the test split.
 
     Writes the result set to --out (JSON) and the per-image scores beside it (CSV), both or neither; an
-    existing result is replaced only with --overwrite (docs/scoring.md, "Outputs").
+    existing result is replaced only with --overwrite (docs/scoring.md, "Outputs"). Under `torchrun` the
+    fields are shared out over the ranks (Gloo) and rank 0 writes the one record (docs/performance.md).
     """
     from microsr_bench.scoring import MethodInfo, ProtocolInfo, score_predictions
     from microsr_bench.scoring.output import result_paths
@@ -99,29 +111,54 @@ def score_cmd(
             f"{json_path} already exists (an earlier result); nothing was scored. Pass --overwrite to replace it "
             "and its CSV, or choose another --out."
         )
-    result = score_predictions(
-        pred_dir,
-        datasets=names,
-        recipes=[r.strip() for r in recipes.split(",") if r.strip()],
-        niqe=niqe,
-        niqe_model=niqe_model,
-        fid=fid,
-        source=source,
-        size=size,
-        shots=protocol.shots,
-        cache_dir=cache_dir,
-        method=MethodInfo(name=method_name or _method_from_metadata(pred_dir)),
-        protocol=ProtocolInfo.of(protocol),
-        n_boot=n_boot,
-        seed=seed,
-        progress=not quiet,
-    )
+    with _process_group() as rank:
+        result = score_predictions(
+            pred_dir,
+            datasets=names,
+            recipes=[r.strip() for r in recipes.split(",") if r.strip()],
+            niqe=niqe,
+            niqe_model=niqe_model,
+            fid=fid,
+            source=source,
+            size=size,
+            shots=protocol.shots,
+            cache_dir=cache_dir,
+            method=MethodInfo(name=method_name or _method_from_metadata(pred_dir)),
+            protocol=ProtocolInfo.of(protocol),
+            n_boot=n_boot,
+            seed=seed,
+            progress=not quiet and rank == 0,
+            workers=workers,
+        )
+    if rank != 0:
+        return  # rank 0 holds the same result and writes it
     json_path, csv_path = result.write(out, overwrite=overwrite)
     if as_json:
         click.echo(json.dumps(result.result_set(), indent=2))
         return
     click.echo(result.table())
     click.echo(f"\nwrote {json_path} and {csv_path}")
+
+
+@contextlib.contextmanager
+def _process_group() -> Iterator[int]:
+    """Under torchrun (``WORLD_SIZE`` > 1) join a Gloo group for the duration and yield the rank; else yield 0.
+
+    Scoring runs on CPUs, so Gloo suits it even on GPU nodes; a group the caller already made is used as is.
+    """
+    if int(os.environ.get("WORLD_SIZE", "1")) <= 1:
+        yield 0
+        return
+    import torch.distributed as dist
+
+    if dist.is_initialized():
+        yield dist.get_rank()
+        return
+    dist.init_process_group("gloo", init_method="env://")
+    try:
+        yield dist.get_rank()
+    finally:
+        dist.destroy_process_group()
 
 
 def _protocol(

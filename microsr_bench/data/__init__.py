@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from microsr_bench.data.manifest import Manifest
     from microsr_bench.data.profiles import get_profile
     from microsr_bench.data.splits import select_shots
+    from microsr_bench.data.torch_rows import TorchPairs
 
 _SOURCES = {
     "PreparedDataset": "cache",
@@ -37,6 +38,7 @@ _SOURCES = {
     "Manifest": "manifest",
     "get_profile": "profiles",
     "select_shots": "splits",
+    "TorchPairs": "torch_rows",
 }
 
 __all__ = [
@@ -48,6 +50,7 @@ __all__ = [
     "PairCollator",
     "PreparedDataset",
     "SimulatedDataWarning",
+    "TorchPairs",
     "benchmark_info",
     "default_cache_dir",
     "get_card",

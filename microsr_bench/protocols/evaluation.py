@@ -145,6 +145,7 @@ def evaluate(
     n_boot: int = 2000,
     progress: bool = True,
     report: Callable[[str], None] | None = None,
+    score_workers: int = 1,
 ) -> ScoreResult:
     """Run a method under a protocol: train (if allowed and the method has ``fit``), predict, score.
 
@@ -160,6 +161,8 @@ def evaluate(
             ``cache_key``); ``scores`` re-scores kept predictions; ``always`` recomputes.
         keep_predictions: keep the prediction folder next to the result (needed for ``overwrite="scores"``).
         report: called with one line saying where the record went and whether a cached one was reused.
+        score_workers: processes that score the predictions (``score_predictions(workers=...)``); the numbers
+            do not depend on it, so it is not part of the cache key.
     """
     if overwrite not in OVERWRITE_CHOICES:
         raise InvalidArgumentError(f"overwrite must be one of {', '.join(OVERWRITE_CHOICES)}, got {overwrite!r}.")
@@ -181,7 +184,18 @@ def evaluate(
     # The key goes first: from here until the new key is written, no run can take the folder's files as cached.
     paths.key.unlink(missing_ok=True)
     try:
-        result = _run(instance, spec, data, protocol, paths, key, overwrite, options, batch_size, n_boot, progress)
+        result = _run(
+            instance,
+            spec,
+            data,
+            protocol,
+            paths,
+            key,
+            overwrite,
+            options,
+            (batch_size, n_boot, score_workers),
+            progress,
+        )
     finally:
         if not keep_predictions:
             shutil.rmtree(paths.predictions, ignore_errors=True)
@@ -199,11 +213,11 @@ def _run(
     key: dict[str, Any],
     overwrite: Overwrite,
     options: MethodOptions,
-    batch_size: int,
-    n_boot: int,
+    sizes: tuple[int, int, int],
     progress: bool,
 ) -> ScoreResult:
     """Fit and predict (or take kept predictions made under the same key), score, and commit the result."""
+    batch_size, n_boot, workers = sizes  # prediction batch, bootstrap resamples, scoring processes
     fit_seconds = None
     if overwrite == "scores" and _same_key(paths.predictions_key, key) and paths.predictions.is_dir():
         runtime, ids = None, _burst_ids(data, protocol)
@@ -223,6 +237,7 @@ def _run(
         n_boot=n_boot,
         seed=options.seed,
         progress=progress,
+        workers=workers,
     )
     _commit(result, paths, key)
     return result

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 from tqdm.auto import tqdm
 
 from microsr_bench.data.info import BenchmarkInfo
@@ -16,16 +14,14 @@ from microsr_bench.data.load import BenchmarkDict, SourceName, load_benchmark
 from microsr_bench.data.profiles import SizeName
 from microsr_bench.data.splits import normalize_shots
 from microsr_bench.errors import InvalidArgumentError, PredictionError
-from microsr_bench.metrics import default_cap, field_means, macro_average, score_group, summarize
+from microsr_bench.metrics import default_cap, field_means, macro_average, summarize
 from microsr_bench.metrics.recipes import FULL_REFERENCE_METRICS, list_recipes
+from microsr_bench.scoring._fields import FieldJob, ScoreSpec, check_workers, score_fields_distributed
 from microsr_bench.scoring.format import metadata_runtime, read_prediction, size_for
 from microsr_bench.scoring.provenance import MethodInfo, ProtocolInfo
 from microsr_bench.scoring.record import SCHEMA_VERSION, build_record, write_result
 from microsr_bench.scoring.table import format_table
 from microsr_bench.scoring.validate import ExpectedSplit, validate_prediction_dir
-
-#: Frames scored together; bounds memory (each frame is ~2 MB per float64 copy) without losing speed.
-CHUNK = 25
 
 
 @dataclass
@@ -71,43 +67,25 @@ class ScoreResult:
         )
 
 
-def _groups(rows: Sequence[tuple[str, str]]) -> dict[str, list[str]]:
-    """HR id -> frame ids (in id order) for one sub-dataset's test rows ``(id, hr_id)``."""
-    groups: dict[str, list[str]] = {}
-    for frame_id, hr_id in rows:
-        groups.setdefault(hr_id, []).append(frame_id)
-    return groups
-
-
-def _load_chunks(
-    bench: BenchmarkDict, name: str, files: Mapping[str, Path], expected: ExpectedSplit
-) -> Iterator[tuple[str, list[str], np.ndarray, np.ndarray]]:
-    """Yield (hr_id, frame ids, predictions [B, H, W], target [H, W]) in chunks of at most CHUNK frames."""
+def _field_jobs(bench: BenchmarkDict, name: str, files: Mapping[str, Path], expected: ExpectedSplit) -> list[FieldJob]:
+    """One job per HR image of the sub-dataset, frames in id order (the order of the per-image rows)."""
     prepared = bench._prepared[name]
     test = bench["test"]
     hr_of = {i: h for i, h, d in zip(test["id"], test["hr_id"], test["dataset"], strict=True) if d == name}
-    for hr_id, ids in _groups([(i, hr_of[i]) for i in expected.ids]).items():
-        from microsr_bench._imageio import read_image
-
-        target = read_image(prepared.hr_path(hr_id)).astype(np.float64) / expected.max_value
-        for start in range(0, len(ids), CHUNK):
-            chunk = ids[start : start + CHUNK]
-            preds = np.stack(
-                [read_prediction(files[i], shape=expected.shape, max_value=expected.max_value) for i in chunk]
-            )
-            yield hr_id, chunk, preds, target
-
-
-def _prefetch(iterator: Iterator[Any]) -> Iterator[Any]:
-    """Read the next chunk on a thread while the current one is scored (decoding overlaps the metrics)."""
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        future = pool.submit(next, iterator, None)
-        while True:
-            item = future.result()
-            if item is None:
-                return
-            future = pool.submit(next, iterator, None)
-            yield item
+    groups: dict[str, list[str]] = {}
+    for frame_id in expected.ids:
+        groups.setdefault(hr_of[frame_id], []).append(frame_id)
+    return [
+        FieldJob(
+            name,
+            hr_id,
+            prepared.hr_path(hr_id),
+            tuple((i, files[i]) for i in ids),
+            tuple(expected.shape),  # type: ignore[arg-type]
+            expected.max_value,
+        )
+        for hr_id, ids in groups.items()
+    ]
 
 
 def _expected(
@@ -151,46 +129,6 @@ def _burst_ids(bench: BenchmarkDict, names: Sequence[str], protocol: ProtocolInf
 
     k = int(protocol.parameters.get("k", 4))
     return {n: [first for first, _ in burst_inputs(bench, n, k)] for n in names}
-
-
-def _score_dataset(
-    bench: BenchmarkDict,
-    name: str,
-    files: Mapping[str, Path],
-    expected: ExpectedSplit,
-    recipes: Sequence[str],
-    metrics: Sequence[str],
-    niqe_model: Any,
-    bar: Any,
-    crop_border: int = 0,
-) -> tuple[list[dict[str, Any]], list[str]]:
-    """Per-image scores of one sub-dataset (rows with dataset, id, hr_id, recipe/metric columns)."""
-    rows: list[dict[str, Any]] = []
-    groups: list[str] = []
-    for hr_id, ids, preds, target in _prefetch(_load_chunks(bench, name, files, expected)):
-        scores = score_group(
-            preds,
-            target,
-            recipes=recipes,  # type: ignore[arg-type]
-            metrics=metrics,  # type: ignore[arg-type]
-            crop_border=crop_border,
-        )
-        niqe_values = None
-        if niqe_model is not None:
-            from microsr_bench.metrics import niqe
-
-            niqe_values = np.asarray(niqe(preds, model=niqe_model), dtype=np.float64)
-        for k, frame_id in enumerate(ids):
-            row: dict[str, Any] = {"dataset": name, "id": frame_id, "hr_id": hr_id}
-            for recipe in recipes:
-                for metric in metrics:
-                    row[f"{recipe}/{metric}"] = float(scores[recipe][metric][k])
-            if niqe_values is not None:
-                row["niqe"] = float(niqe_values[k])
-            rows.append(row)
-            groups.append(hr_id)
-        bar.update(len(ids))
-    return rows, groups
 
 
 def _summaries(
@@ -237,6 +175,7 @@ def score_predictions(
     seed: int = 0,
     progress: bool = True,
     crop_border: int = 0,
+    workers: int = 1,
 ) -> ScoreResult:
     """Score a prediction folder against the test split: validate everything first, then score.
 
@@ -263,6 +202,10 @@ def score_predictions(
         n_boot, seed: bootstrap resamples and seed of the intervals.
         crop_border: pixels cut from each side of prediction and target before the full-reference metrics
             (BasicSR's option; 0, the default, scores the whole image: docs/metrics.md says why).
+        workers: processes that score fields of view side by side (1: this process only). Under
+            ``torch.distributed`` (e.g. ``torchrun``; the caller initialises the group) the fields are also
+            shared out over the ranks, and every rank returns the same result. Either way the numbers are
+            those of a single process, bit for bit (docs/performance.md, "Scale").
     """
     folder = Path(pred_dir)
     names = _datasets_in(folder, datasets)
@@ -270,6 +213,7 @@ def score_predictions(
     if bad_recipes or not recipes:
         raise InvalidArgumentError(f"recipes must be among {', '.join(list_recipes())}, got {list(recipes)}.")
     _check_early(n_boot, seed, fid, fid_weights)
+    check_workers(workers)
     # Loaded before the data: a missing or broken model file is refused before any data is loaded.
     model = _niqe_model(niqe_model) if niqe or niqe_model else None
     protocol = protocol or ProtocolInfo()
@@ -305,32 +249,32 @@ def score_predictions(
     }
     runtime = dict(runtime if runtime is not None else metadata_runtime(folder))
     total = sum(len(e.ids) for e in expected.values())
-    records, per_image, per_dataset = [], [], {}
+    jobs = [job for name in names for job in _field_jobs(bench, name, files[name], expected[name])]
+    spec = ScoreSpec(tuple(recipes), tuple(metrics), crop_border, model)
     with tqdm(total=total, desc="scoring", unit="frame", disable=not progress) as bar:
-        for name in names:
-            rows, groups = _score_dataset(
-                bench, name, files[name], expected[name], recipes, metrics, model, bar, crop_border
+        field_rows = score_fields_distributed(jobs, spec, workers=workers, bar=bar)
+    records, per_image, per_dataset = [], [], {}
+    for name in names:
+        rows = [row for job, part in zip(jobs, field_rows, strict=True) if job.dataset == name for row in part]
+        groups = [row["hr_id"] for row in rows]
+        per_image += rows
+        per_dataset[name] = (rows, groups)
+        set_metrics, samples = _set_metrics(bench, name, files[name], expected[name], fid_weights) if fid else ({}, {})
+        records.append(
+            build_record(
+                name,
+                bench.benchmark,
+                _summaries(rows, groups, columns, n_boot, seed),
+                len(set(groups)),
+                method or MethodInfo(),
+                protocol,
+                runtime,
+                aggregation,
+                set_metrics,
+                _field_means(rows, groups, columns),
             )
-            per_image += rows
-            per_dataset[name] = (rows, groups)
-            set_metrics, samples = (
-                _set_metrics(bench, name, files[name], expected[name], fid_weights) if fid else ({}, {})
-            )
-            records.append(
-                build_record(
-                    name,
-                    bench.benchmark,
-                    _summaries(rows, groups, columns, n_boot, seed),
-                    len(set(groups)),
-                    method or MethodInfo(),
-                    protocol,
-                    runtime,
-                    aggregation,
-                    set_metrics,
-                    _field_means(rows, groups, columns),
-                )
-                | ({"set_metrics_samples": samples} if samples else {})
-            )
+            | ({"set_metrics_samples": samples} if samples else {})
+        )
     macro = _macro(per_dataset, columns, n_boot, seed) if len(names) > 1 else None
     return ScoreResult(records, macro, per_image, bench.benchmark, pred_dir=folder)
 
