@@ -122,7 +122,7 @@ def test_calibrated_pipeline_reproduces_the_instrument(measured: tuple[list, LRC
     fields, cal = measured
     # The point of the exercise: LR synthesised from the HR images with the calibration has the real stacks'
     # photon transfer curve and brightness. Same PTC slope within 4 combined standard errors + 1 % (the line
-    # comb); same mean grey level within 3 % (the signal scale's tolerance in test_physics_calibration, plus
+    # comb); same mean grey level within 3 % (the signal scale's tolerance in physics/test_calibration.py, plus
     # HR noise carried over).
     degrade = PhysicsDegradation(calibration=cal)
     synthetic = [degrade.degrade_stack(f.hr, generator=i) for i, f in enumerate(fields)]

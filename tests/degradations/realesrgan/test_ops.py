@@ -10,8 +10,8 @@ import torch
 from scipy import ndimage
 from scipy.signal import windows
 
-from microsr_bench.degradations import _kernels as K
-from microsr_bench.degradations import _ops
+from microsr_bench.degradations.realesrgan import kernels as K
+from microsr_bench.degradations.realesrgan import ops as _ops
 
 
 def _gen(seed: int = 0) -> torch.Generator:

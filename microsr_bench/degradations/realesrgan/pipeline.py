@@ -26,11 +26,11 @@ from typing import Literal
 import numpy as np
 import torch
 
-from microsr_bench.degradations import _ops
-from microsr_bench.degradations._config import SecondOrderConfig
-from microsr_bench.degradations._jpeg import jpeg_luma
-from microsr_bench.degradations._kernels import SampledKernel, sample_blur_kernel, sample_final_sinc
-from microsr_bench.degradations._raw_image import check_raw_image
+from microsr_bench.degradations.inputs import check_raw_image
+from microsr_bench.degradations.realesrgan import ops as _ops
+from microsr_bench.degradations.realesrgan.config import SecondOrderConfig
+from microsr_bench.degradations.realesrgan.jpeg import jpeg_luma
+from microsr_bench.degradations.realesrgan.kernels import SampledKernel, sample_blur_kernel, sample_final_sinc
 from microsr_bench.errors import InvalidArgumentError
 
 __all__ = ["DegradationParams", "SecondOrderConfig", "SecondOrderDegradation", "StageParams", "degrade_pair"]
