@@ -15,7 +15,7 @@ Which parameters are drawn per image and which per batch mirrors the official co
 the final sinc), noise levels and JPEG qualities are per image; resize direction, factor and mode, the
 choice Gaussian vs. Poisson, whether the second blur happens and the order of the final step are shared
 by the whole batch (the official training loop mixes batches with a queue of 180 images instead). Use a
-batch of one (as :func:`degrade_pair` does) to draw everything per image.
+batch of one (as :func:`realesrgan_degrade_pair` does) to draw everything per image.
 """
 
 from __future__ import annotations
@@ -26,14 +26,19 @@ from typing import Literal
 import numpy as np
 import torch
 
-from microsr_bench.degradations.inputs import check_raw_image
+from microsr_bench.degradations.inputs import as_rng, check_raw_image
 from microsr_bench.degradations.realesrgan import ops as _ops
 from microsr_bench.degradations.realesrgan.config import SecondOrderConfig
 from microsr_bench.degradations.realesrgan.jpeg import jpeg_luma
 from microsr_bench.degradations.realesrgan.kernels import SampledKernel, sample_blur_kernel, sample_final_sinc
 from microsr_bench.errors import InvalidArgumentError
 
-__all__ = ["DegradationParams", "SecondOrderConfig", "SecondOrderDegradation", "StageParams", "degrade_pair"]
+__all__ = [
+    "DegradationParams",
+    "SecondOrderDegradation",
+    "StageParams",
+    "realesrgan_degrade_pair",
+]
 
 ResizeDirection = Literal["up", "down", "keep"]
 NoiseKind = Literal["gaussian", "poisson"]
@@ -81,17 +86,6 @@ class DegradationParams:
     noise_seed: int
 
 
-def _as_rng(generator: np.random.Generator | int) -> np.random.Generator:
-    if isinstance(generator, np.random.Generator):
-        return generator
-    if isinstance(generator, (int, np.integer)) and not isinstance(generator, bool) and generator >= 0:
-        return np.random.default_rng(int(generator))
-    raise InvalidArgumentError(
-        f"generator must be a numpy.random.Generator or a non-negative int seed; got {generator!r}. "
-        "Pass e.g. generator=np.random.default_rng(0) or generator=0."
-    )
-
-
 def _uniform(rng: np.random.Generator, bounds: tuple[float, float], size: int) -> np.ndarray:
     return rng.uniform(float(bounds[0]), float(bounds[1]), size=size)
 
@@ -130,7 +124,7 @@ class SecondOrderDegradation:
         """Draw all random choices for a batch of ``batch_size`` images."""
         if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size < 1:
             raise InvalidArgumentError(f"batch_size must be a positive int; got {batch_size!r}.")
-        rng = _as_rng(generator)
+        rng = as_rng(generator)
         c = self.config
         kernels1, kernels2, finals = [], [], []
         for _ in range(batch_size):  # the dataset draws the three kernels of one image in this order
@@ -290,7 +284,9 @@ class SecondOrderDegradation:
             )
 
 
-def degrade_pair(hr: np.ndarray, max_value: int, *, seed: int, config: SecondOrderConfig | None = None) -> np.ndarray:
+def realesrgan_degrade_pair(
+    hr: np.ndarray, max_value: int, *, seed: int, config: SecondOrderConfig | None = None
+) -> np.ndarray:
     """Degrade one integer HR image (``uint8`` or ``uint16``, 2-D) into its LR partner, same dtype.
 
     The image is divided by ``max_value``, degraded as a batch of one on the CPU (so every parameter is
