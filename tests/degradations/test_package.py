@@ -72,3 +72,22 @@ def test_shared_helpers_are_defined_once() -> None:
         assert found.get(name) == [home], (name, found.get(name))
     for gone in ("_as_rng", "_separable_blur", "gaussian_kernel_1d"):
         assert gone not in found, (gone, found[gone])
+
+
+def _imported_modules(path: Path) -> set[str]:
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names.update({node.module, *(f"{node.module}.{alias.name}" for alias in node.names)})
+    return names
+
+
+@pytest.mark.parametrize(("own", "other"), [("realesrgan", "physics"), ("physics", "realesrgan")])
+def test_the_pipelines_do_not_import_each_other(own: str, other: str) -> None:
+    # docs/degradations.md, "Layout": each pipeline shares only degradations.inputs with the other.
+    folder = ROOT / "microsr_bench" / "degradations" / own
+    for path in sorted(folder.glob("*.py")):
+        crossing = {m for m in _imported_modules(path) if m.startswith(f"microsr_bench.degradations.{other}")}
+        assert not crossing, (path.name, crossing)
