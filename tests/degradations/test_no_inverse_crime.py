@@ -72,7 +72,7 @@ def _module_file(name: str) -> Path | None:
 def test_no_import_path_from_degradations_reaches_simulate() -> None:
     # Walk every module degradations/ imports, statically and transitively (lazy imports inside functions
     # included), and fail with the chain that leads to the simulator if one does.
-    start = sorted(PACKAGE.joinpath("degradations").glob("*.py"))
+    start = sorted(PACKAGE.joinpath("degradations").rglob("*.py"))
     seen: dict[Path, list[str]] = {f: [f.stem] for f in start}
     queue = list(start)
     while queue:

@@ -204,8 +204,8 @@ def our_params(case: dict[str, Any]) -> Any:
     The second resize is recorded as a size; the factor ``(size + 0.5) / (H / scale)`` gives that size
     back through ``int(H / scale * factor)``, the official formula our pipeline uses too.
     """
-    from microsr_bench.degradations._kernels import SampledKernel
     from microsr_bench.degradations.realesrgan import DegradationParams, StageParams
+    from microsr_bench.degradations.realesrgan.kernels import SampledKernel
 
     kernels = {k: SampledKernel("sinc", 21, np.asarray(v)) for k, v in case["kernels"].items()}
     calls, lr_side = case["calls"], case["hr_size"] // MODEL_OPTIONS["scale"]

@@ -1,4 +1,8 @@
-"""Tests of USM sharpening against closed forms and a SciPy re-implementation of the official formula."""
+"""Tests of USM sharpening against closed forms and a SciPy re-implementation of the official formula.
+
+``USMSharp`` wraps the library's one unsharp mask (``microsr_bench.degradations.realesrgan.ops``), so these also
+check what the Real-ESRGAN degradation does to its HR input.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,7 @@ import torch
 from scipy import ndimage
 
 from baselines.realesrgan import USMSharp
-from baselines.realesrgan.usm import gaussian_kernel_1d, opencv_gaussian_sigma
+from microsr_bench.degradations.realesrgan.ops import opencv_gaussian_sigma, opencv_gaussian_taps
 from microsr_bench.errors import InvalidArgumentError
 
 
@@ -17,7 +21,7 @@ def test_opencv_sigma_rule_for_official_kernel() -> None:
     assert opencv_gaussian_sigma(51) == pytest.approx(8.0)
     usm = USMSharp()
     assert usm.ksize == 51 and usm.sigma == pytest.approx(8.0)
-    kernel = gaussian_kernel_1d(51)
+    kernel = opencv_gaussian_taps(51)
     assert kernel.sum().item() == pytest.approx(1.0)
     assert kernel[25] / kernel[33] == pytest.approx(np.exp(8**2 / (2 * 8.0**2)))  # exp(d^2 / 2 sigma^2)
 
@@ -73,6 +77,6 @@ def test_errors() -> None:
     with pytest.raises(InvalidArgumentError, match=r"expects a float \[B, C, H, W\] tensor"):
         USMSharp()(torch.zeros(1, 1, 64, 64, dtype=torch.uint8))
     with pytest.raises(InvalidArgumentError, match=r"positive odd integer, got 4"):
-        gaussian_kernel_1d(4)
-    with pytest.raises(InvalidArgumentError, match=r"radius must be >= 1, got 0"):
+        opencv_gaussian_taps(4)
+    with pytest.raises(InvalidArgumentError, match=r"radius must be an int >= 1, got 0"):
         USMSharp(radius=0)

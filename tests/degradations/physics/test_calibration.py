@@ -380,7 +380,7 @@ def test_public_names_are_pinned() -> None:
         "calibrate",
         "calibrate_from_benchmark",
         "calibrate_from_realism",
-        "degrade_pair",
+        "physics_degrade_pair",
     }
 
 

@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 
 from microsr_bench.data.cards import get_card
-from microsr_bench.degradations._physics_calibration import LRCalibration
-from microsr_bench.degradations._physics_model import PhysicsParams
+from microsr_bench.degradations.physics.calibration import LRCalibration
+from microsr_bench.degradations.physics.model import PhysicsParams
 from microsr_bench.errors import InvalidArgumentError
 from microsr_bench.realism import _ptc as ptc
 

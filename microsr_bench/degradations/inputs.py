@@ -1,10 +1,22 @@
-"""The check shared by both pipelines' ``degrade_pair``: one raw integer image and its converter maximum."""
+"""Input checks both pipelines share: the random generator they draw from, one raw integer image and its maximum."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from microsr_bench.errors import InvalidArgumentError
+
+
+def as_rng(generator: np.random.Generator | int) -> np.random.Generator:
+    """The generator itself, or a fresh ``numpy.random.default_rng(seed)`` for a non-negative int seed."""
+    if isinstance(generator, np.random.Generator):
+        return generator
+    if isinstance(generator, (int, np.integer)) and not isinstance(generator, bool) and generator >= 0:
+        return np.random.default_rng(int(generator))
+    raise InvalidArgumentError(
+        f"generator must be a numpy.random.Generator or a non-negative int seed; got {generator!r}. "
+        "Pass e.g. generator=np.random.default_rng(0) or generator=0."
+    )
 
 
 def check_raw_image(hr: object, max_value: object) -> None:

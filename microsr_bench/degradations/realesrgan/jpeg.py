@@ -10,7 +10,7 @@ Two variants:
 
 - ``"libjpeg"`` (default): the table libjpeg (and so Pillow) writes, halves rounded away from zero, and
   partial blocks padded by edge replication as libjpeg does. It agrees with Pillow's grayscale JPEG to
-  within libjpeg's integer-DCT rounding (``tests/degradations/test_realesrgan_jpeg.py``).
+  within libjpeg's integer-DCT rounding (``tests/degradations/realesrgan/test_jpeg.py``).
 - ``"diffjpeg"``: the luma path of BasicSR ``basicsr/utils/diffjpeg.py`` (``DiffJPEG(differentiable=False)``),
   which Real-ESRGAN uses: the table scaled by the continuous factor ``quality_to_factor(q)`` without IJG
   rounding or clamping, the table transposed (``y_table = ... .T``; so a vertical frequency ``u`` is

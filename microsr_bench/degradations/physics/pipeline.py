@@ -3,7 +3,7 @@
 An HR image ``h`` in [0, 1] is read as photo-electrons, sampled by the bidirectional LR scan (line shift that
 may change along the line, drift along a stack, photobleaching) and digitised by a PMT model (Poisson
 photo-electrons, Gamma-distributed charge with excess noise factor ``F``, read noise, offset, rounding and
-clipping): :mod:`._physics_model`. Its parameters are generic defaults or, for real use, what real stacks show:
+clipping): :mod:`.model`. Its parameters are generic defaults or, for real use, what real stacks show:
 the photon transfer fit :func:`calibrate` or a realism report (:func:`calibrate_from_realism`). It never uses
 the simulator (``microsr_bench.simulate``): a degradation calibrated on the simulator's own parameters and
 scored on its data would be an inverse crime. See ``docs/degradations.md``, "Physics pipeline and calibration".
@@ -19,34 +19,12 @@ import torch
 from numpy.typing import NDArray
 
 from microsr_bench.data.cards import get_card
-from microsr_bench.degradations._physics_calibrate import calibrate, calibrate_from_benchmark
-from microsr_bench.degradations._physics_calibration import CALIBRATION_FORMAT, LRCalibration
-from microsr_bench.degradations._physics_model import PhysicsParams, acquire_frame, draw_geometry
-from microsr_bench.degradations._physics_realism import calibrate_from_realism
-from microsr_bench.degradations._raw_image import check_raw_image
+from microsr_bench.degradations.inputs import as_rng, check_raw_image
+from microsr_bench.degradations.physics.calibration import LRCalibration
+from microsr_bench.degradations.physics.model import PhysicsParams, acquire_frame, draw_geometry
 from microsr_bench.errors import InvalidArgumentError
 
-__all__ = [
-    "CALIBRATION_FORMAT",
-    "LRCalibration",
-    "PhysicsDegradation",
-    "PhysicsParams",
-    "calibrate",
-    "calibrate_from_benchmark",
-    "calibrate_from_realism",
-    "degrade_pair",
-]
-
-
-def _as_rng(generator: np.random.Generator | int) -> np.random.Generator:
-    if isinstance(generator, np.random.Generator):
-        return generator
-    if isinstance(generator, (int, np.integer)) and not isinstance(generator, bool) and generator >= 0:
-        return np.random.default_rng(int(generator))
-    raise InvalidArgumentError(
-        f"generator must be a numpy.random.Generator or a non-negative int seed; got {generator!r}. "
-        "Pass e.g. generator=np.random.default_rng(0) or generator=0."
-    )
+__all__ = ["PhysicsDegradation", "physics_degrade_pair"]
 
 
 def _resolve(
@@ -73,7 +51,7 @@ class PhysicsDegradation:
     """Callable ``hr [B, 1, H, W] in [0, 1] -> lr [B, 1, H/2, W/2] in [0, 1]`` on ``hr``'s device.
 
     Each image becomes one frame of its own stack: a line shift and a drift direction are drawn for it
-    (:func:`~._physics_model.draw_geometry`), then a frame index uniformly in the stack (which sets drift and
+    (:func:`~.model.draw_geometry`), then a frame index uniformly in the stack (which sets drift and
     bleaching), then the detector noise. The output is the digitised LR value divided by the converter's
     maximum (4095 for 12 bits), the scale of real LR frames divided by the card's ``max_value``. Everything
     random comes from ``generator`` in that fixed order, so a seed gives the same LR on any device.
@@ -116,7 +94,7 @@ class PhysicsDegradation:
 
     def __call__(self, hr: torch.Tensor, *, generator: np.random.Generator | int) -> torch.Tensor:
         _check_tensor(hr)
-        rng = _as_rng(generator)
+        rng = as_rng(generator)
         images = hr.detach().to("cpu", torch.float64).numpy()[:, 0]
         out = np.stack([self._one_frame(image, rng) for image in images])
         lr = torch.from_numpy(out.astype(np.float64) / self.max_value)[:, None]
@@ -140,7 +118,7 @@ class PhysicsDegradation:
         if isinstance(count, bool) or not isinstance(count, (int, np.integer)) or count < 1:
             raise InvalidArgumentError(f"frames must be a positive int, got {count!r}.")
         image = _as_unit_image(hr, self.max_value)
-        rng = _as_rng(generator)
+        rng = as_rng(generator)
         params = dataclasses.replace(self.params, frames=int(count))
         geometry = draw_geometry(params, rng)
         return np.stack([acquire_frame(image, params, rng, k, geometry) for k in range(int(count))])
@@ -179,7 +157,7 @@ def _check_tensor(hr: object) -> None:
         )
 
 
-def degrade_pair(
+def physics_degrade_pair(
     hr: np.ndarray,
     max_value: int,
     *,

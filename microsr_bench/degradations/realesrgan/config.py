@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from typing import Any, get_args
 
 from microsr_bench._registry import did_you_mean
-from microsr_bench.degradations._jpeg import JpegVariant
-from microsr_bench.degradations._kernels import KERNEL_FAMILIES, KernelFamily
+from microsr_bench.degradations.realesrgan.jpeg import JpegVariant
+from microsr_bench.degradations.realesrgan.kernels import KERNEL_FAMILIES, KernelFamily
 from microsr_bench.errors import ConfigError
 
 _PAIR_FIELDS: dict[str, tuple[float, float]] = {

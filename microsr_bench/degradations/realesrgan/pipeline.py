@@ -15,7 +15,7 @@ Which parameters are drawn per image and which per batch mirrors the official co
 the final sinc), noise levels and JPEG qualities are per image; resize direction, factor and mode, the
 choice Gaussian vs. Poisson, whether the second blur happens and the order of the final step are shared
 by the whole batch (the official training loop mixes batches with a queue of 180 images instead). Use a
-batch of one (as :func:`degrade_pair` does) to draw everything per image.
+batch of one (as :func:`realesrgan_degrade_pair` does) to draw everything per image.
 """
 
 from __future__ import annotations
@@ -26,14 +26,19 @@ from typing import Literal
 import numpy as np
 import torch
 
-from microsr_bench.degradations import _ops
-from microsr_bench.degradations._config import SecondOrderConfig
-from microsr_bench.degradations._jpeg import jpeg_luma
-from microsr_bench.degradations._kernels import SampledKernel, sample_blur_kernel, sample_final_sinc
-from microsr_bench.degradations._raw_image import check_raw_image
+from microsr_bench.degradations.inputs import as_rng, check_raw_image
+from microsr_bench.degradations.realesrgan import ops
+from microsr_bench.degradations.realesrgan.config import SecondOrderConfig
+from microsr_bench.degradations.realesrgan.jpeg import jpeg_luma
+from microsr_bench.degradations.realesrgan.kernels import SampledKernel, sample_blur_kernel, sample_final_sinc
 from microsr_bench.errors import InvalidArgumentError
 
-__all__ = ["DegradationParams", "SecondOrderConfig", "SecondOrderDegradation", "StageParams", "degrade_pair"]
+__all__ = [
+    "DegradationParams",
+    "SecondOrderDegradation",
+    "StageParams",
+    "realesrgan_degrade_pair",
+]
 
 ResizeDirection = Literal["up", "down", "keep"]
 NoiseKind = Literal["gaussian", "poisson"]
@@ -52,7 +57,7 @@ class StageParams:
     #: Resize direction, factor and interpolation mode. Per batch.
     resize: ResizeDirection
     resize_factor: float
-    resize_mode: _ops.ResizeMode
+    resize_mode: ops.ResizeMode
     #: Gaussian or Poisson noise. Per batch.
     noise: NoiseKind
     #: Per image: Gaussian std on the 0..255 scale, or the Poisson scale, ``[B]``.
@@ -74,22 +79,11 @@ class DegradationParams:
     final_kernels: tuple[SampledKernel, ...]
     #: Order of the final step and the mode of its resize back to the LR size. Per batch.
     final_order: FinalOrder
-    final_mode: _ops.ResizeMode
+    final_mode: ops.ResizeMode
     #: JPEG quality of the final step ``[B]``.
     final_jpeg_quality: np.ndarray
     #: Seed of the torch generator that draws the noise fields (on the image's device).
     noise_seed: int
-
-
-def _as_rng(generator: np.random.Generator | int) -> np.random.Generator:
-    if isinstance(generator, np.random.Generator):
-        return generator
-    if isinstance(generator, (int, np.integer)) and not isinstance(generator, bool) and generator >= 0:
-        return np.random.default_rng(int(generator))
-    raise InvalidArgumentError(
-        f"generator must be a numpy.random.Generator or a non-negative int seed; got {generator!r}. "
-        "Pass e.g. generator=np.random.default_rng(0) or generator=0."
-    )
 
 
 def _uniform(rng: np.random.Generator, bounds: tuple[float, float], size: int) -> np.ndarray:
@@ -130,7 +124,7 @@ class SecondOrderDegradation:
         """Draw all random choices for a batch of ``batch_size`` images."""
         if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size < 1:
             raise InvalidArgumentError(f"batch_size must be a positive int; got {batch_size!r}.")
-        rng = _as_rng(generator)
+        rng = as_rng(generator)
         c = self.config
         kernels1, kernels2, finals = [], [], []
         for _ in range(batch_size):  # the dataset draws the three kernels of one image in this order
@@ -148,7 +142,7 @@ class SecondOrderDegradation:
             stage2=stage2,
             final_kernels=tuple(finals),
             final_order=order,
-            final_mode=_ops.RESIZE_MODES[int(rng.integers(len(_ops.RESIZE_MODES)))],
+            final_mode=ops.RESIZE_MODES[int(rng.integers(len(ops.RESIZE_MODES)))],
             final_jpeg_quality=_uniform(rng, c.jpeg_range2, batch_size),
             noise_seed=int(rng.integers(0, 2**63 - 1)),
         )
@@ -181,7 +175,7 @@ class SecondOrderDegradation:
             factor = float(rng.uniform(1.0, high))
         elif direction == "down":
             factor = float(rng.uniform(low, 1.0))
-        mode = _ops.RESIZE_MODES[int(rng.integers(len(_ops.RESIZE_MODES)))]
+        mode = ops.RESIZE_MODES[int(rng.integers(len(ops.RESIZE_MODES)))]
         gaussian = rng.uniform() < getattr(c, "gaussian_noise_prob" + suffix)
         level_range = getattr(c, ("noise_range" if gaussian else "poisson_scale_range") + suffix)
         return StageParams(
@@ -211,28 +205,28 @@ class SecondOrderDegradation:
         height, width = x.shape[-2:]
         noise_rng = torch.Generator(device=x.device)
         noise_rng.manual_seed(params.noise_seed)
-        out = _ops.usm_sharpen(x) if c.usm_sharpen else x
+        out = ops.usm_sharpen(x) if c.usm_sharpen else x
         s1, s2 = params.stage1, params.stage2
-        out = _ops.filter2d(out, _stack_kernels(s1.kernels, out))
-        out = _ops.resize(out, s1.resize_mode, scale_factor=s1.resize_factor)
+        out = ops.filter2d(out, _stack_kernels(s1.kernels, out))
+        out = ops.resize(out, s1.resize_mode, scale_factor=s1.resize_factor)
         out = self._noise(out, s1, noise_rng)
         out = self._jpeg(out, s1.jpeg_quality)
         if s2.blur:
-            out = _ops.filter2d(out, _stack_kernels(s2.kernels, out))
+            out = ops.filter2d(out, _stack_kernels(s2.kernels, out))
         size2 = (
-            _ops.output_size(height, c.scale, s2.resize_factor),
-            _ops.output_size(width, c.scale, s2.resize_factor),
+            ops.output_size(height, c.scale, s2.resize_factor),
+            ops.output_size(width, c.scale, s2.resize_factor),
         )
-        out = _ops.resize(out, s2.resize_mode, size=size2)
+        out = ops.resize(out, s2.resize_mode, size=size2)
         out = self._noise(out, s2, noise_rng)
         lr_size = (height // c.scale, width // c.scale)
         final_kernels = _stack_kernels(params.final_kernels, out)
         if params.final_order == "resize_sinc_then_jpeg":
-            out = _ops.filter2d(_ops.resize(out, params.final_mode, size=lr_size), final_kernels)
+            out = ops.filter2d(ops.resize(out, params.final_mode, size=lr_size), final_kernels)
             out = self._jpeg(out, params.final_jpeg_quality)
         else:
             out = self._jpeg(out, params.final_jpeg_quality)
-            out = _ops.filter2d(_ops.resize(out, params.final_mode, size=lr_size), final_kernels)
+            out = ops.filter2d(ops.resize(out, params.final_mode, size=lr_size), final_kernels)
         out = torch.clamp((out * 255.0).round(), 0, 255) / 255.0 if c.quantize_output else out.clamp(0.0, 1.0)
         return out.to(hr.dtype)
 
@@ -240,8 +234,8 @@ class SecondOrderDegradation:
     def _noise(image: torch.Tensor, stage: StageParams, generator: torch.Generator) -> torch.Tensor:
         level = torch.as_tensor(stage.noise_level, dtype=image.dtype, device=image.device)
         if stage.noise == "gaussian":
-            return _ops.add_gaussian_noise(image, level, generator)
-        return _ops.add_poisson_noise(image, level, generator)
+            return ops.add_gaussian_noise(image, level, generator)
+        return ops.add_poisson_noise(image, level, generator)
 
     def _jpeg(self, image: torch.Tensor, quality: np.ndarray) -> torch.Tensor:
         # Clamp first, as the official code does: values outside [0, 1] make JPEG ring badly.
@@ -253,14 +247,14 @@ class SecondOrderDegradation:
     def min_size(self) -> int:
         """Smallest HR side the pipeline accepts: every reflect padding must fit its image."""
         c = self.config
-        need = _ops.min_reflect_length(c.blur_kernel_size)
+        need = ops.min_reflect_length(c.blur_kernel_size)
         n = c.scale
         while not (
             n % c.scale == 0
-            and _ops.smallest_stage_one_length(n, c.resize_range[0]) >= need
+            and ops.smallest_stage_one_length(n, c.resize_range[0]) >= need
             and n // c.scale >= need
-            and _ops.output_size(n, c.scale, c.resize_range2[0]) >= 1
-            and (not c.usm_sharpen or n >= _ops.min_reflect_length(_ops.USM_RADIUS))
+            and ops.output_size(n, c.scale, c.resize_range2[0]) >= 1
+            and (not c.usm_sharpen or n >= ops.min_reflect_length(ops.USM_RADIUS))
         ):
             n += c.scale
         return n
@@ -290,7 +284,9 @@ class SecondOrderDegradation:
             )
 
 
-def degrade_pair(hr: np.ndarray, max_value: int, *, seed: int, config: SecondOrderConfig | None = None) -> np.ndarray:
+def realesrgan_degrade_pair(
+    hr: np.ndarray, max_value: int, *, seed: int, config: SecondOrderConfig | None = None
+) -> np.ndarray:
     """Degrade one integer HR image (``uint8`` or ``uint16``, 2-D) into its LR partner, same dtype.
 
     The image is divided by ``max_value``, degraded as a batch of one on the CPU (so every parameter is

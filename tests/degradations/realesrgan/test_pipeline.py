@@ -11,7 +11,7 @@ import torch
 from scipy import stats
 
 import microsr_bench.degradations as degradations
-from microsr_bench.degradations import SecondOrderConfig, SecondOrderDegradation, degrade_pair
+from microsr_bench.degradations import SecondOrderConfig, SecondOrderDegradation, realesrgan_degrade_pair
 from microsr_bench.errors import ConfigError, InvalidArgumentError
 
 #: The degradation keys of xinntao/Real-ESRGAN options/train_realesrgan_x2plus.yml (commit 35ee6f7),
@@ -74,7 +74,8 @@ def test_public_names_are_pinned() -> None:
         "calibrate",
         "calibrate_from_benchmark",
         "calibrate_from_realism",
-        "degrade_pair",  # the Real-ESRGAN helper; the physics one is microsr_bench.degradations.physics.degrade_pair
+        "physics_degrade_pair",
+        "realesrgan_degrade_pair",
     }
 
 
@@ -210,13 +211,13 @@ def test_batch_level_choices_follow_their_probabilities() -> None:
 @pytest.mark.parametrize(("dtype", "max_value"), [(np.uint8, 255), (np.uint16, 4095), (np.uint16, 65535)])
 def test_degrade_pair_keeps_dtype_and_range(dtype: type, max_value: int) -> None:
     hr: np.ndarray = np.round(_cells(128, 1)[0, 0].numpy() * max_value).astype(dtype)
-    lr = degrade_pair(hr, max_value, seed=5)
+    lr = realesrgan_degrade_pair(hr, max_value, seed=5)
     assert lr.dtype == dtype and lr.shape == (64, 64) and int(lr.max()) <= max_value
     # The LR carries the official 8-bit rounding: every value is round(k / 255 * max_value).
     allowed = np.round(np.arange(256) / 255.0 * max_value)
     assert np.isin(lr, allowed).all()
-    np.testing.assert_array_equal(lr, degrade_pair(hr, max_value, seed=5))
-    assert not np.array_equal(lr, degrade_pair(hr, max_value, seed=6))
+    np.testing.assert_array_equal(lr, realesrgan_degrade_pair(hr, max_value, seed=5))
+    assert not np.array_equal(lr, realesrgan_degrade_pair(hr, max_value, seed=6))
 
 
 @pytest.mark.gpu
@@ -314,4 +315,4 @@ def test_argument_errors() -> None:
 )
 def test_degrade_pair_errors(hr: np.ndarray, max_value: int, match: str) -> None:
     with pytest.raises(InvalidArgumentError, match=match):
-        degrade_pair(hr, max_value, seed=0)
+        realesrgan_degrade_pair(hr, max_value, seed=0)

@@ -9,7 +9,13 @@ import pytest
 import torch
 from PIL import Image
 
-from microsr_bench.degradations._jpeg import LUMA_QUANT_TABLE, dct_matrix, diffjpeg_tables, jpeg_luma, luma_tables
+from microsr_bench.degradations.realesrgan.jpeg import (
+    LUMA_QUANT_TABLE,
+    dct_matrix,
+    diffjpeg_tables,
+    jpeg_luma,
+    luma_tables,
+)
 
 
 def _pillow_roundtrip(image: np.ndarray, quality: int) -> tuple[np.ndarray, np.ndarray]:

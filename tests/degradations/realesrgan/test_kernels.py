@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from scipy import special, stats
 
-from microsr_bench.degradations import _kernels as K
+from microsr_bench.degradations.realesrgan import kernels as K
 
 SIZES = (7, 9, 11, 13, 15, 17, 19, 21)
 PROBS = (0.45, 0.25, 0.12, 0.03, 0.12, 0.03)

@@ -1,5 +1,5 @@
 """The physics degradation: outputs, seeding, the detector's closed form, calibrated synthesis against a
-NumPy-built instrument it was calibrated on (never the simulator), the RESRGan-S hook, ``degrade_pair`` and
+NumPy-built instrument it was calibrated on (never the simulator), the RESRGan-S hook, ``physics_degrade_pair`` and
 errors."""
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from microsr_bench.degradations.physics import (
     PhysicsParams,
     calibrate,
     calibrate_from_realism,
-    degrade_pair,
+    physics_degrade_pair,
 )
 from microsr_bench.errors import ConfigError, InvalidArgumentError
 from microsr_bench.realism import build_report
@@ -122,7 +122,7 @@ def test_calibrated_pipeline_reproduces_the_instrument(measured: tuple[list, LRC
     fields, cal = measured
     # The point of the exercise: LR synthesised from the HR images with the calibration has the real stacks'
     # photon transfer curve and brightness. Same PTC slope within 4 combined standard errors + 1 % (the line
-    # comb); same mean grey level within 3 % (the signal scale's tolerance in test_physics_calibration, plus
+    # comb); same mean grey level within 3 % (the signal scale's tolerance in physics/test_calibration.py, plus
     # HR noise carried over).
     degrade = PhysicsDegradation(calibration=cal)
     synthetic = [degrade.degrade_stack(f.hr, generator=i) for i, f in enumerate(fields)]
@@ -209,19 +209,19 @@ def test_make_synthesis_physics(dataset: str) -> None:
 
 def test_degrade_pair_returns_the_digitised_frame() -> None:
     hr = np.round(_cells(64, 1)[0, 0].double().numpy() * 4095).astype(np.uint16)
-    lr = degrade_pair(hr, 4095, seed=5, dataset="MITO")
+    lr = physics_degrade_pair(hr, 4095, seed=5, dataset="MITO")
     assert lr.dtype == np.uint16 and lr.shape == (32, 32)
     expected = PhysicsDegradation("MITO")(torch.from_numpy(hr / 4095.0)[None, None], generator=5)[0, 0].numpy()
     np.testing.assert_array_equal(lr, np.round(expected * 4095).astype(np.uint16))
-    np.testing.assert_array_equal(lr, degrade_pair(hr, 4095, seed=5, dataset="MITO"))
+    np.testing.assert_array_equal(lr, physics_degrade_pair(hr, 4095, seed=5, dataset="MITO"))
 
 
 @pytest.mark.parametrize(
     ("call", "match"),
     [
-        (lambda: degrade_pair(np.zeros((8, 8), np.float32), 4095, seed=0, dataset="MITO"), "uint8 or uint16"),
-        (lambda: degrade_pair(np.zeros((8, 8), np.uint16), 0, seed=0, dataset="MITO"), r"max_value must be an int"),
-        (lambda: degrade_pair(np.full((8, 8), 5000, np.uint16), 4095, seed=0, dataset="MITO"), "above max_value"),
+        (lambda: physics_degrade_pair(np.zeros((8, 8), np.float32), 4095, seed=0, dataset="MITO"), "uint8 or uint16"),
+        (lambda: physics_degrade_pair(np.zeros((8, 8), np.uint16), 0, seed=0, dataset="MITO"), r"max_value must be"),
+        (lambda: physics_degrade_pair(np.full((8, 8), 5000, np.uint16), 4095, seed=0, dataset="MITO"), "above max"),
         (lambda: PhysicsDegradation("MITO")(np.zeros((1, 1, 8, 8)), generator=0), "must be a torch.Tensor"),  # type: ignore[arg-type]
         (lambda: PhysicsDegradation("MITO")(torch.zeros(1, 3, 8, 8), generator=0), "one channel"),
         (lambda: PhysicsDegradation("MITO")(torch.zeros(0, 1, 8, 8), generator=0), "B >= 1"),

@@ -10,8 +10,8 @@ import torch
 from scipy import ndimage
 from scipy.signal import windows
 
-from microsr_bench.degradations import _kernels as K
-from microsr_bench.degradations import _ops
+from microsr_bench.degradations.realesrgan import kernels as K
+from microsr_bench.degradations.realesrgan import ops
 
 
 def _gen(seed: int = 0) -> torch.Generator:
@@ -23,17 +23,17 @@ def test_filter2d_matches_scipy_correlate_with_mirror_padding() -> None:
     rng = np.random.default_rng(0)
     images = rng.random((2, 1, 40, 33))
     kernels = np.stack([K.gaussian_kernel(21, 2.5, 0.7, 0.4), K.plateau_kernel(21, 1.2, 2.0, 1.1, 1.5)])
-    out = _ops.filter2d(torch.from_numpy(images), torch.from_numpy(kernels)).numpy()
+    out = ops.filter2d(torch.from_numpy(images), torch.from_numpy(kernels)).numpy()
     for i in range(2):
         np.testing.assert_allclose(out[i, 0], ndimage.correlate(images[i, 0], kernels[i], mode="mirror"), atol=1e-12)
-    shared = _ops.filter2d(torch.from_numpy(images), torch.from_numpy(kernels[:1])).numpy()
+    shared = ops.filter2d(torch.from_numpy(images), torch.from_numpy(kernels[:1])).numpy()
     np.testing.assert_allclose(shared[1, 0], ndimage.correlate(images[1, 0], kernels[0], mode="mirror"), atol=1e-12)
 
 
 def test_usm_gaussian_is_opencvs_51_tap_kernel() -> None:
     # OpenCV getGaussianKernel(51, 0) uses sigma = 0.3 * ((51 - 1) / 2 - 1) + 0.8 = 8.0; reference window
     # from scipy.signal.windows.gaussian, normalised.
-    taps = _ops.opencv_gaussian_taps(51, torch.float64, torch.device("cpu")).numpy()
+    taps = ops.opencv_gaussian_taps(51, torch.float64, torch.device("cpu")).numpy()
     reference = windows.gaussian(51, std=8.0)
     np.testing.assert_allclose(taps, reference / reference.sum(), atol=1e-15)
 
@@ -43,10 +43,10 @@ def test_usm_leaves_flat_images_and_sharpens_edges() -> None:
     # step 0.2 -> 0.8 the residual exceeds the threshold (10/255) near the edge, and the output
     # overshoots: above 0.8 just right of the edge, below 0.2 just left of it, within [0, 1].
     flat = torch.full((1, 1, 64, 64), 0.37, dtype=torch.float64)
-    torch.testing.assert_close(_ops.usm_sharpen(flat), flat)
+    torch.testing.assert_close(ops.usm_sharpen(flat), flat)
     step = torch.full((1, 1, 64, 64), 0.2, dtype=torch.float64)
     step[..., 32:] = 0.8
-    out = _ops.usm_sharpen(step)
+    out = ops.usm_sharpen(step)
     assert float(out[0, 0, 32, 33]) > 0.8 and float(out[0, 0, 32, 30]) < 0.2
     assert float(out.min()) >= 0.0 and float(out.max()) <= 1.0
 
@@ -54,9 +54,9 @@ def test_usm_leaves_flat_images_and_sharpens_edges() -> None:
 def test_resize_sizes_follow_f_interpolate() -> None:
     # Expected sizes: floor(128 * 0.15) = 19 with a scale factor; exact sizes when given.
     image = torch.rand(1, 1, 128, 128)
-    assert _ops.resize(image, "area", scale_factor=0.15).shape[-2:] == (19, 19)
-    assert _ops.resize(image, "bicubic", size=(37, 41)).shape[-2:] == (37, 41)
-    assert _ops.output_size(128, 2, 0.3) == int(128 / 2 * 0.3) == 19
+    assert ops.resize(image, "area", scale_factor=0.15).shape[-2:] == (19, 19)
+    assert ops.resize(image, "bicubic", size=(37, 41)).shape[-2:] == (37, 41)
+    assert ops.output_size(128, 2, 0.3) == int(128 / 2 * 0.3) == 19
 
 
 def test_gaussian_noise_std_matches_sigma_over_255() -> None:
@@ -65,7 +65,7 @@ def test_gaussian_noise_std_matches_sigma_over_255() -> None:
     # than 5 sigma away from 0.5 and negligible.
     flat = torch.full((2, 1, 256, 256), 0.5, dtype=torch.float64)
     sigma = torch.tensor([10.0, 25.0], dtype=torch.float64)
-    noise = _ops.add_gaussian_noise(flat, sigma, _gen()) - flat
+    noise = ops.add_gaussian_noise(flat, sigma, _gen()) - flat
     for i in range(2):
         assert float(noise[i].std()) == pytest.approx(float(sigma[i]) / 255.0, rel=0.02)
         assert abs(float(noise[i].mean())) < 4 * float(sigma[i]) / 255.0 / 256.0
@@ -77,7 +77,7 @@ def test_count_8bit_levels() -> None:
     constant = torch.full((1, 1, 8, 8), 0.3)
     ramp8 = (torch.arange(256.0) / 255.0).view(1, 1, 16, 16)
     ramp16 = (torch.arange(1000.0) * 65.0 / 65535.0).view(1, 1, 40, 25)
-    counts = [float(_ops.count_8bit_levels(x)[0]) for x in (constant, ramp8, ramp16)]
+    counts = [float(ops.count_8bit_levels(x)[0]) for x in (constant, ramp8, ramp16)]
     assert counts[:2] == [1.0, 256.0]
     assert counts[2] == len(np.unique(np.round(np.arange(1000) * 65.0 / 65535.0 * 255))) <= 256
 
@@ -91,7 +91,7 @@ def test_poisson_noise_variance_matches_closed_form() -> None:
     image = torch.full((2, 1, 256, 256), 102.0 / 255.0, dtype=torch.float64)
     image[:, 0, 0, :100] = torch.arange(100.0, dtype=torch.float64) / 255.0
     scale = torch.tensor([1.0, 0.5], dtype=torch.float64)
-    noise = (_ops.add_poisson_noise(image, scale, _gen(1)) - image)[:, 0, 1:]
+    noise = (ops.add_poisson_noise(image, scale, _gen(1)) - image)[:, 0, 1:]
     for i in range(2):
         expected = float(scale[i]) ** 2 * (102.0 / 255.0) / 128.0
         assert float(noise[i].var()) == pytest.approx(expected, rel=0.04)
@@ -104,13 +104,13 @@ def test_poisson_noise_on_a_flat_image_uses_one_level() -> None:
     # Var = 0.0025; the count is Poisson(0.25), so the noise is skewed but its variance is exact.
     flat = torch.full((1, 1, 256, 256), 0.25, dtype=torch.float64)  # 0.25 * 255 = 63.75 -> level 64
     x_q = 64.0 / 255.0
-    noise = _ops.add_poisson_noise(flat, torch.tensor([0.1], dtype=torch.float64), _gen(2)) - flat
+    noise = ops.add_poisson_noise(flat, torch.tensor([0.1], dtype=torch.float64), _gen(2)) - flat
     assert float(noise.var()) == pytest.approx(0.01 * x_q, rel=0.05)
 
 
 def test_noise_is_reproducible_from_the_torch_generator() -> None:
     image = torch.rand(1, 1, 32, 32, generator=_gen(3))
-    a = _ops.add_poisson_noise(image, torch.tensor([1.0]), _gen(9))
-    b = _ops.add_poisson_noise(image, torch.tensor([1.0]), _gen(9))
-    c = _ops.add_poisson_noise(image, torch.tensor([1.0]), _gen(10))
+    a = ops.add_poisson_noise(image, torch.tensor([1.0]), _gen(9))
+    b = ops.add_poisson_noise(image, torch.tensor([1.0]), _gen(9))
+    c = ops.add_poisson_noise(image, torch.tensor([1.0]), _gen(10))
     assert torch.equal(a, b) and not torch.equal(a, c)

@@ -11,7 +11,7 @@ from typing import Any
 
 from microsr_bench._imageio import atomic_write_text
 from microsr_bench.data.cards import get_card
-from microsr_bench.degradations._physics_model import PhysicsParams
+from microsr_bench.degradations.physics.model import PhysicsParams
 from microsr_bench.errors import ConfigError, InvalidArgumentError, NotFoundError
 
 __all__ = ["CALIBRATION_FORMAT", "LRCalibration"]

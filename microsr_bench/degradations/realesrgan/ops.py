@@ -1,5 +1,8 @@
 """Tensor operations of the Real-ESRGAN pipeline: filtering, unsharp masking, resizing and noise.
 
+The unsharp mask here is the library's only one: ``baselines.realesrgan.USMSharp`` (which sharpens training
+targets) wraps :func:`usm_sharpen`.
+
 Each mirrors a BasicSR function (named in its docstring) for single-channel batches ``[B, 1, H, W]``,
 runs on the tensor's device, and draws randomness only from an explicit ``torch.Generator``.
 """
@@ -11,6 +14,8 @@ from typing import Literal
 
 import torch
 from torch.nn import functional as F
+
+from microsr_bench.errors import InvalidArgumentError
 
 ResizeMode = Literal["area", "bilinear", "bicubic"]
 #: The interpolation modes Real-ESRGAN picks from uniformly at every resize (``realesrgan_model.py``).
@@ -42,35 +47,79 @@ def filter2d(image: torch.Tensor, kernels: torch.Tensor) -> torch.Tensor:
     return F.conv2d(merged, weight, groups=batch * channels).reshape(batch, channels, height, width)
 
 
-def opencv_gaussian_taps(size: int, dtype: torch.dtype, device: torch.device) -> torch.Tensor:
-    """1-D Gaussian of OpenCV ``getGaussianKernel(size, 0)``: sigma = 0.3 ((size - 1) / 2 - 1) + 0.8."""
-    sigma = 0.3 * ((size - 1) * 0.5 - 1) + 0.8
+def opencv_gaussian_sigma(size: int) -> float:
+    """The sigma of OpenCV ``getGaussianKernel(size, 0)``: ``0.3 ((size - 1) / 2 - 1) + 0.8`` (8.0 for 51 taps)."""
+    return 0.3 * ((size - 1) * 0.5 - 1) + 0.8
+
+
+def opencv_gaussian_taps(
+    size: int, dtype: torch.dtype = torch.float64, device: torch.device | None = None, *, sigma: float = 0.0
+) -> torch.Tensor:
+    """Normalised 1-D Gaussian of odd length ``size`` like OpenCV ``getGaussianKernel(size, sigma)``.
+
+    ``sigma <= 0`` takes OpenCV's rule (:func:`opencv_gaussian_sigma`). The taps are computed in float64 and
+    then cast. OpenCV's fixed tables for ``size <= 7`` with ``sigma <= 0`` are not reproduced; Real-ESRGAN
+    uses 51 taps.
+    """
+    if isinstance(size, bool) or not isinstance(size, int) or size < 1 or size % 2 == 0:
+        raise InvalidArgumentError(
+            f"Gaussian kernel size must be a positive odd integer, got {size!r}. Pass e.g. 51 (USMSharp's)."
+        )
+    sigma = sigma if sigma > 0 else opencv_gaussian_sigma(size)
     offsets = torch.arange(size, dtype=torch.float64, device=device) - (size - 1) / 2
     taps = torch.exp(-(offsets**2) / (2 * sigma**2))
     return (taps / taps.sum()).to(dtype)
 
 
-def _separable_blur(image: torch.Tensor, taps: torch.Tensor) -> torch.Tensor:
-    # The USM kernel is the outer product of 1-D taps: two 1-D passes cost 2 x 51 instead of 51^2 per pixel.
+def separable_blur(image: torch.Tensor, taps: torch.Tensor) -> torch.Tensor:
+    """Blur every channel of ``[B, C, H, W]`` with the outer product of 1-D ``taps``, reflect-padded.
+
+    Reflect padding is OpenCV's BORDER_REFLECT_101, the border USMSharp's ``cv2.filter2D`` uses.
+    """
+    # Two 1-D passes cost 2 x 51 instead of 51^2 multiplications per pixel, for the same linear map.
     batch, channels, height, width = image.shape
     half = taps.numel() // 2
+    if height <= half or width <= half:
+        raise InvalidArgumentError(
+            f"a blur with a {taps.numel()}-tap kernel needs images larger than {half} pixels per side for reflect "
+            f"padding, got {height}x{width}. Sharpen before cropping, or use a smaller kernel."
+        )
+    taps = taps.to(image.dtype)
     flat = image.reshape(batch * channels, 1, height, width)
     rows = F.conv2d(F.pad(flat, (half, half, 0, 0), mode="reflect"), taps.view(1, 1, 1, -1))
     both = F.conv2d(F.pad(rows, (0, 0, half, half), mode="reflect"), taps.view(1, 1, -1, 1))
     return both.reshape(batch, channels, height, width)
 
 
-def usm_sharpen(image: torch.Tensor) -> torch.Tensor:
-    """Unsharp masking of BasicSR ``USMSharp.forward`` with its defaults.
+def usm_sharpen(
+    image: torch.Tensor,
+    *,
+    size: int = USM_RADIUS,
+    sigma: float = 0.0,
+    weight: float = USM_WEIGHT,
+    threshold: float = USM_THRESHOLD,
+) -> torch.Tensor:
+    """Unsharp masking of BasicSR ``USMSharp.forward``; the defaults are its defaults.
 
-    ``sharp = clip(I + w (I - G*I), 0, 1)``; a soft mask ``M = G * [|I - G*I| * 255 > threshold]`` blends
-    ``M sharp + (1 - M) I``, so flat regions (and noise below the threshold) are left untouched.
+    With ``G`` the ``size``-tap Gaussian (``sigma <= 0``: OpenCV's rule): ``sharp = clip(I + w (I - G*I), 0,
+    1)``; a soft mask ``M = G * [|I - G*I| * 255 > threshold]`` blends ``M sharp + (1 - M) I``, so flat regions
+    (and noise below the threshold) are left untouched. ``image`` is float ``[B, C, H, W]`` in [0, 1] whatever
+    the data's bit depth, so the threshold is 10/255 of full scale for 8- and 16-bit data alike.
     """
-    taps = opencv_gaussian_taps(USM_RADIUS, image.dtype, image.device)
-    residual = image - _separable_blur(image, taps)
-    mask = (residual.abs() * 255.0 > USM_THRESHOLD).to(image.dtype)
-    soft_mask = _separable_blur(mask, taps)
-    sharp = torch.clamp(image + USM_WEIGHT * residual, 0.0, 1.0)
+    if image.ndim != 4 or not image.is_floating_point():
+        raise InvalidArgumentError(
+            f"usm_sharpen expects a float [B, C, H, W] tensor in [0, 1], got {image.dtype} of shape "
+            f"{tuple(image.shape)}. Divide integer images by the card's max_value first."
+        )
+    if not math.isfinite(weight) or not math.isfinite(threshold):
+        raise InvalidArgumentError(
+            f"weight and threshold must be finite, got {weight} and {threshold}. Use e.g. 0.5 and 10 (USMSharp's)."
+        )
+    taps = opencv_gaussian_taps(size, image.dtype, image.device, sigma=sigma)
+    residual = image - separable_blur(image, taps)
+    mask = (residual.abs() * 255.0 > threshold).to(image.dtype)
+    soft_mask = separable_blur(mask, taps)
+    sharp = torch.clamp(image + weight * residual, 0.0, 1.0)
     return soft_mask * sharp + (1.0 - soft_mask) * image
 
 

@@ -9,8 +9,8 @@ from typing import Any
 
 import numpy as np
 
-from microsr_bench.degradations._physics_calibrate import _check_max_value, _excess
-from microsr_bench.degradations._physics_calibration import LRCalibration
+from microsr_bench.degradations.physics.calibrate import _check_max_value, _excess
+from microsr_bench.degradations.physics.calibration import LRCalibration
 from microsr_bench.errors import InvalidArgumentError
 
 __all__ = ["calibrate_from_realism"]
