@@ -22,9 +22,9 @@ from pathlib import Path
 from typing import Any
 
 from baselines.classical import FittedBicubic, FrameAveraging, Interpolate
-from microsr_bench._registry import did_you_mean
 from microsr_bench.errors import ConfigError
 from microsr_bench.protocols.method import Method, MethodOptions, method_factory
+from microsr_bench.registry import did_you_mean
 
 __all__ = ["BASELINES", "bicubic", "bicubic_fit", "frame_average", "nearest", "resrgan_b", "resrgan_s"]
 

@@ -30,7 +30,6 @@ from filelock import FileLock
 from tqdm.auto import tqdm
 
 from microsr_bench._diskspace import disk_full_as_error
-from microsr_bench._imageio import decode_image_bytes
 from microsr_bench._notices import announce
 from microsr_bench.data.cache import (
     CacheWriter,
@@ -44,6 +43,7 @@ from microsr_bench.data.cards import SPLITS, SplitName, get_card
 from microsr_bench.data.hub_card import render_dataset_card
 from microsr_bench.data.manifest import Manifest
 from microsr_bench.errors import CacheError, DataError, InvalidArgumentError
+from microsr_bench.imageio import decode_image_bytes
 
 HR_FEATURES = datasets.Features(
     {"hr_id": datasets.Value("string"), "dataset": datasets.Value("string"), "hr": datasets.Image()}

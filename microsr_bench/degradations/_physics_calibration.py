@@ -9,9 +9,9 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
-from microsr_bench._imageio import atomic_write_text
 from microsr_bench.data.cards import get_card
 from microsr_bench.errors import ConfigError, InvalidArgumentError, NotFoundError
+from microsr_bench.imageio import atomic_write_text
 from microsr_bench.simulate import SimulationParams, default_params
 
 __all__ = ["CALIBRATION_FORMAT", "LRCalibration"]

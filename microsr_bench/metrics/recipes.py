@@ -23,10 +23,10 @@ from typing import Any, Literal, get_args
 import numpy as np
 import torch
 
-from microsr_bench._registry import Registry, unknown_name
 from microsr_bench.errors import InvalidArgumentError
 from microsr_bench.metrics._inputs import ArrayLike
 from microsr_bench.metrics.functional import ms_ssim, nrmse, psnr, ssim
+from microsr_bench.registry import Registry, unknown_name
 
 __all__ = [
     "FULL_REFERENCE_METRICS",

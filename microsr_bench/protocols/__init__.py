@@ -25,13 +25,11 @@ if TYPE_CHECKING:
         paired,
         zero_shot,
     )
-    from microsr_bench.protocols.reproduction import reproduce
 
 _PROTOCOL_NAMES = ("PROTOCOL_NAMES", "BlindSynthetic", "Burst", "Paired", "Protocol", "ZeroShot")
 _PROTOCOL_FUNCTIONS = ("blind_synthetic", "burst", "make_protocol", "paired", "zero_shot")
 _SOURCES = {
     "evaluate": "evaluation",
-    "reproduce": "reproduction",
     "Method": "method",
     "MethodOptions": "method",
     "TrainableMethod": "method",
@@ -55,7 +53,6 @@ __all__ = [
     "load_method",
     "make_protocol",
     "paired",
-    "reproduce",
     "zero_shot",
 ]
 

@@ -15,12 +15,12 @@ import numpy as np
 import torch
 
 from microsr_bench._device import check_device
-from microsr_bench._imageio import atomic_write_text
 from microsr_bench._testhooks import pause_point
 from microsr_bench.data.info import BenchmarkInfo
 from microsr_bench.data.load import BenchmarkDict, SourceName
 from microsr_bench.data.profiles import SizeName
 from microsr_bench.errors import InvalidArgumentError
+from microsr_bench.imageio import atomic_write_text
 from microsr_bench.protocols.cache_key import cache_key, file_sha256, key_hash
 from microsr_bench.protocols.data import ProtocolData, burst_inputs, protocol_data
 from microsr_bench.protocols.method import Method, MethodOptions, load_method, method_name

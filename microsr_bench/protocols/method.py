@@ -23,8 +23,8 @@ from typing import Any, Literal, Protocol, runtime_checkable
 import datasets
 import torch
 
-from microsr_bench._registry import unknown_name
 from microsr_bench.errors import InvalidArgumentError
+from microsr_bench.registry import unknown_name
 
 ENTRY_POINT_GROUP = "microsr_bench.methods"
 Budget = Literal["tiny", "cpu", "paper"]

@@ -87,7 +87,7 @@ def _load_chunks(
     test = bench["test"]
     hr_of = {i: h for i, h, d in zip(test["id"], test["hr_id"], test["dataset"], strict=True) if d == name}
     for hr_id, ids in _groups([(i, hr_of[i]) for i in expected.ids]).items():
-        from microsr_bench._imageio import read_image
+        from microsr_bench.imageio import read_image
 
         target = read_image(prepared.hr_path(hr_id)).astype(np.float64) / expected.max_value
         for start in range(0, len(ids), CHUNK):
@@ -372,7 +372,7 @@ def _set_metrics(
 
     Images are read one at a time (never stacked: MPM's 2,400 predictions were ~5 GB in float64).
     """
-    from microsr_bench._imageio import read_image
+    from microsr_bench.imageio import read_image
     from microsr_bench.metrics import set_metrics
 
     prepared = bench._prepared[name]

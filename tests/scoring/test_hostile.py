@@ -175,7 +175,7 @@ def test_predictions_json_as_a_folder(write, bench):
 
 
 def test_method_name_from_hostile_metadata_is_not_trusted_blindly(write, bench):
-    from microsr_bench._cli_score import _method_from_metadata
+    from microsr_bench.cli.score import _method_from_metadata
 
     folder = write("perfect")
     meta = json.loads((folder / "predictions.json").read_text())

@@ -168,7 +168,7 @@ class _IncrementalReport:
         self.last_plot = time.perf_counter()
 
     def __call__(self, records: list[dict[str, Any]], done: int) -> None:
-        from microsr_bench.protocols.report import write_report
+        from baselines.paper.report import write_report
 
         now = time.perf_counter()
         plots = done == self.total or now - self.last_plot > 10 * self.plot_seconds
@@ -204,7 +204,7 @@ def reproduce(
     """
     unknown = sorted(set(methods) - set(METHODS))
     if unknown:
-        from microsr_bench._registry import unknown_name
+        from microsr_bench.registry import unknown_name
 
         raise unknown_name("reproduce method", unknown[0], list(METHODS))
     check_device(device)

@@ -2,7 +2,7 @@
 
 Thin commands over ``baselines`` and ``microsr_bench.scoring``; heavy imports happen inside them. Under
 ``torchrun --nproc_per_node=N -m microsr_bench.cli train ...`` training runs DistributedDataParallel, one
-process per GPU (or CPU with Gloo); only rank 0 prints and writes. ``python -m microsr_bench._cli_baselines``
+process per GPU (or CPU with Gloo); only rank 0 prints and writes. ``python -m baselines.cli``
 runs the two commands on their own.
 """
 
@@ -253,7 +253,7 @@ def predict_cmd(
 
 
 def _standalone() -> click.Group:
-    from microsr_bench._cli_group import ErrorReportingGroup
+    from microsr_bench.cli._group import ErrorReportingGroup
 
     group = ErrorReportingGroup(name="microsr-bench", help="The train and predict commands on their own.")
     group.add_command(train_cmd)

@@ -158,10 +158,9 @@ def reproduce_cmd(
     quiet: bool,
 ) -> None:
     """Run the paper's grid with the baselines; write Tables II-VI, a macro table and few-shot plots."""
+    from baselines.paper.reproduction import METHODS, reproduce
     from microsr_bench.data.cards import DATASET_NAMES
     from microsr_bench.data.load import resolve_names
-    from microsr_bench.protocols import reproduce
-    from microsr_bench.protocols.reproduction import METHODS
 
     chosen = tuple(m.strip() for m in methods.split(",") if m.strip()) if methods else METHODS
     tables = reproduce(

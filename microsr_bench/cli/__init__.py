@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import click
 
-from microsr_bench._cli_group import ErrorReportingGroup
 from microsr_bench._version import __version__
+from microsr_bench.cli._group import ErrorReportingGroup
 from microsr_bench.data.cards import DATASET_NAMES, SPLITS, SplitName, get_card
 from microsr_bench.data.profiles import SizeName
 
@@ -227,11 +227,11 @@ def show_cmd(
 
 
 def _register_commands() -> None:
-    from microsr_bench._cli_baselines import predict_cmd, train_cmd
-    from microsr_bench._cli_compare import compare_cmd
-    from microsr_bench._cli_leaderboard import leaderboard
-    from microsr_bench._cli_protocols import evaluate_cmd, reproduce_cmd
-    from microsr_bench._cli_score import score_cmd
+    from baselines.cli import predict_cmd, train_cmd
+    from leaderboard.cli import leaderboard
+    from microsr_bench.cli.compare import compare_cmd
+    from microsr_bench.cli.protocols import evaluate_cmd, reproduce_cmd
+    from microsr_bench.cli.score import score_cmd
 
     for command in (score_cmd, compare_cmd, predict_cmd, train_cmd, evaluate_cmd, reproduce_cmd, leaderboard):
         main.add_command(command)
