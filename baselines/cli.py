@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from microsr_bench._device import device_option_callback
 from microsr_bench.data.profiles import SizeName
+from microsr_bench.device import device_option_callback
 
 if TYPE_CHECKING:
     from microsr_bench.data.load import SourceName
@@ -223,7 +223,7 @@ def predict_cmd(
     from microsr_bench.data.cache import default_cache_dir
     from microsr_bench.errors import InvalidArgumentError
     from microsr_bench.protocols.method import load_method, method_name
-    from microsr_bench.scoring._outputs import check_output_folder
+    from microsr_bench.scoring.folders import check_output_folder
     from microsr_bench.scoring.writer import write_model_predictions
 
     data_dirs = [cache_dir or default_cache_dir()]
@@ -253,7 +253,7 @@ def predict_cmd(
 
 
 def _standalone() -> click.Group:
-    from microsr_bench.cli._group import ErrorReportingGroup
+    from microsr_bench.cli.group import ErrorReportingGroup
 
     group = ErrorReportingGroup(name="microsr-bench", help="The train and predict commands on their own.")
     group.add_command(train_cmd)

@@ -25,10 +25,10 @@ from typing import Any
 
 from tqdm.auto import tqdm
 
-from microsr_bench._device import check_device
 from microsr_bench.data.cards import DATASET_NAMES
 from microsr_bench.data.load import SourceName
 from microsr_bench.data.profiles import SizeName, get_profile
+from microsr_bench.device import check_device
 from microsr_bench.protocols.evaluation import Overwrite, check_results_folder, evaluate
 from microsr_bench.protocols.method import Budget, MethodOptions
 from microsr_bench.protocols.protocols import (
@@ -39,7 +39,7 @@ from microsr_bench.protocols.protocols import (
     paired,
     zero_shot,
 )
-from microsr_bench.scoring._outputs import remove_stale_temps
+from microsr_bench.scoring.folders import remove_stale_temps
 
 SHOTS: tuple[int | None, ...] = (200, 400, 800, None)
 #: The methods of the grid, in the order their jobs run.

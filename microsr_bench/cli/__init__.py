@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import click
 
 from microsr_bench._version import __version__
-from microsr_bench.cli._group import ErrorReportingGroup
+from microsr_bench.cli.group import ErrorReportingGroup
 from microsr_bench.data.cards import DATASET_NAMES, SPLITS, SplitName, get_card
 from microsr_bench.data.profiles import SizeName
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from microsr_bench._device import device_option_callback
+from microsr_bench.device import device_option_callback
 
 if TYPE_CHECKING:
     from microsr_bench.data.load import SourceName

@@ -14,11 +14,11 @@ from typing import Any, Literal
 import numpy as np
 import torch
 
-from microsr_bench._device import check_device
 from microsr_bench._testhooks import pause_point
 from microsr_bench.data.info import BenchmarkInfo
 from microsr_bench.data.load import BenchmarkDict, SourceName
 from microsr_bench.data.profiles import SizeName
+from microsr_bench.device import check_device
 from microsr_bench.errors import InvalidArgumentError
 from microsr_bench.imageio import atomic_write_text
 from microsr_bench.protocols.cache_key import cache_key, file_sha256, key_hash
@@ -26,7 +26,7 @@ from microsr_bench.protocols.data import ProtocolData, burst_inputs, protocol_da
 from microsr_bench.protocols.method import Method, MethodOptions, load_method, method_name
 from microsr_bench.protocols.protocols import Burst, Protocol
 from microsr_bench.scoring import MethodInfo, ProtocolInfo, ScoreResult, read_result, score_predictions
-from microsr_bench.scoring._outputs import disk_full_as_error
+from microsr_bench.scoring.folders import disk_full_as_error
 from microsr_bench.scoring.writer import predict_test_split, runtime_record, write_predictions
 
 Overwrite = Literal["never", "scores", "always"]
