@@ -127,15 +127,14 @@ def train_cmd(
     """Train a Real-ESRGAN baseline (RECIPE resrgan-b or resrgan-s) and save its weights in the workdir."""
     from baselines.realesrgan.method import export_path
     from baselines.realesrgan.recipes import default_workdir
-    from baselines.registry import BASELINES
+    from microsr_bench.protocols.method import load_method
 
     bench = _load(dataset, shots, source, size, cache_dir, quiet)
     workdir = workdir or default_workdir()
     extra: dict[str, Any] = {"cache_dir": cache_dir, "resume": resume}
     if recipe == "resrgan-s":
         extra["synthesis"] = synthesis
-    factory = BASELINES[recipe][0]
-    method: Any = factory(_options(budget, device, seed, workdir, weights, quiet, extra))
+    method: Any = load_method(recipe, _options(budget, device, seed, workdir, weights, quiet, extra))
     try:
         method.fit(bench["train"], bench["validation"])
     finally:

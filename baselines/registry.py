@@ -4,6 +4,8 @@ Each factory takes :class:`~microsr_bench.protocols.method.MethodOptions` and re
 ``name``, ``description``, ``__call__`` and, if it trains, ``fit(train, validation)``. ``options.extra`` holds
 factory-specific settings; unknown keys are an error (a typo must not silently fall back to a default). The
 factories are also marked with ``@method_factory``, so ``--method baselines.registry:bicubic`` works as well.
+The entry points are the one list of names (``registered_methods()`` reads them); a test checks that every
+factory here is declared there, under its name with ``-`` for ``_``.
 
 | name | method | extra keys |
 |---|---|---|
@@ -23,10 +25,10 @@ from typing import Any
 
 from baselines.classical import FittedBicubic, FrameAveraging, Interpolate
 from microsr_bench.errors import ConfigError
-from microsr_bench.protocols.method import Method, MethodOptions, method_factory
+from microsr_bench.protocols.method import Method, MethodOptions, method_factory, takes_protocol_parameter
 from microsr_bench.registry import did_you_mean
 
-__all__ = ["BASELINES", "bicubic", "bicubic_fit", "frame_average", "nearest", "resrgan_b", "resrgan_s"]
+__all__ = ["bicubic", "bicubic_fit", "frame_average", "nearest", "resrgan_b", "resrgan_s"]
 
 
 def _extra(options: MethodOptions, method: str, allowed: Mapping[str, Callable[[Any], Any]]) -> dict[str, Any]:
@@ -92,6 +94,7 @@ def bicubic_fit(options: MethodOptions) -> Method:
 
 
 @method_factory
+@takes_protocol_parameter("burst", "k")
 def frame_average(options: MethodOptions) -> Method:
     """Mean of ``k`` LR frames of one field (``options.extra["k"]``, default 4), then bicubic x2."""
     extra = _extra(options, "frame-average", {"k": _positive_int})
@@ -116,6 +119,7 @@ def resrgan_b(options: MethodOptions) -> Method:
 
 
 @method_factory
+@takes_protocol_parameter("blind_synthetic", "degradation", setting="synthesis")
 def resrgan_s(options: MethodOptions) -> Method:
     """RESRGan-S: trained on synthetically degraded HR images only."""
     from baselines.realesrgan.data import SYNTHESES
@@ -127,14 +131,3 @@ def resrgan_s(options: MethodOptions) -> Method:
         return str(value)
 
     return ResrganS(options, **_extra(options, "resrgan-s", {**_GAN_EXTRA, "synthesis": synthesis}))
-
-
-#: Registered names -> (factory, whether it trains). Must match the entry points in setup.cfg.
-BASELINES: dict[str, tuple[Callable[[MethodOptions], Method], bool]] = {
-    "nearest": (nearest, False),
-    "bicubic": (bicubic, False),
-    "bicubic-fit": (bicubic_fit, True),
-    "frame-average": (frame_average, False),
-    "resrgan-b": (resrgan_b, True),
-    "resrgan-s": (resrgan_s, True),
-}

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import click
 
 from microsr_bench._version import __version__
-from microsr_bench.cli.group import ErrorReportingGroup
+from microsr_bench.cli.plugins import PluginGroup
 from microsr_bench.data.cards import DATASET_NAMES, SPLITS, SplitName, get_card
 from microsr_bench.data.profiles import SizeName
 
@@ -24,9 +24,7 @@ def _warning_to_stderr(message: Warning | str, category: type[Warning], *args: o
     click.echo(f"Warning: {message}", err=True)
 
 
-@click.group(
-    cls=ErrorReportingGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100}
-)
+@click.group(cls=PluginGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="microsr-bench")
 def main() -> None:
     """Benchmark for super-resolving and denoising video-rate fluorescence microscope images."""
@@ -227,13 +225,12 @@ def show_cmd(
 
 
 def _register_commands() -> None:
-    from baselines.cli import predict_cmd, train_cmd
-    from leaderboard.cli import leaderboard
+    # The commands of baselines and leaderboard are not here: they plug in through entry points (plugins.py).
     from microsr_bench.cli.compare import compare_cmd
-    from microsr_bench.cli.protocols import evaluate_cmd, reproduce_cmd
+    from microsr_bench.cli.protocols import evaluate_cmd
     from microsr_bench.cli.score import score_cmd
 
-    for command in (score_cmd, compare_cmd, predict_cmd, train_cmd, evaluate_cmd, reproduce_cmd, leaderboard):
+    for command in (score_cmd, compare_cmd, evaluate_cmd):
         main.add_command(command)
 
 

@@ -129,7 +129,8 @@ def _expected(
     }
 
 
-def _datasets_in(pred_dir: Path, requested: Sequence[str] | None) -> list[str]:
+def datasets_in(pred_dir: Path, requested: Sequence[str] | None) -> list[str]:
+    """The sub-datasets to score: those requested, else the MITO/MPM/MEM/NUC folders present in ``pred_dir``."""
     from microsr_bench.data.load import resolve_names
 
     if requested:
@@ -265,7 +266,7 @@ def score_predictions(
             (BasicSR's option; 0, the default, scores the whole image: docs/metrics.md says why).
     """
     folder = Path(pred_dir)
-    names = _datasets_in(folder, datasets)
+    names = datasets_in(folder, datasets)
     bad_recipes = [r for r in recipes if r not in list_recipes()]
     if bad_recipes or not recipes:
         raise InvalidArgumentError(f"recipes must be among {', '.join(list_recipes())}, got {list(recipes)}.")
@@ -351,10 +352,10 @@ def _macro(
 
 def _check_early(n_boot: int, seed: int, fid: bool, fid_weights: str | Path | None) -> None:
     """Refuse, before anything is loaded or scored, the arguments that would only fail at the end."""
-    from microsr_bench.metrics._inception_weights import find_inception_weights
-    from microsr_bench.metrics.aggregate import _check_boot
+    from microsr_bench.metrics import find_inception_weights
+    from microsr_bench.metrics.aggregate import check_bootstrap
 
-    _check_boot(n_boot, seed)
+    check_bootstrap(n_boot, seed)
     if fid:
         find_inception_weights(fid_weights)
 

@@ -138,3 +138,15 @@ def test_tables_are_written_after_every_job_and_stale_temporaries_removed(tmp_pa
     assert "**Partial:** 1 of 4 jobs finished" in seen[0][2] and "| bicubic |" in seen[0][2]
     assert "**Partial:**" not in seen[-1][2] and seen[-1][1], "the last report is complete and has its plots"
     assert (tmp_path / "out" / "burst.png").is_file()
+
+
+def test_reproduce_lives_in_baselines_paper_and_the_old_name_says_where():
+    import pytest
+
+    import baselines.paper
+    import microsr_bench.protocols
+    from baselines.paper.reproduction import reproduce
+
+    assert baselines.paper.reproduce is reproduce
+    with pytest.raises(AttributeError, match=r"moved to baselines\.paper\.reproduce"):
+        microsr_bench.protocols.reproduce  # noqa: B018
