@@ -1,4 +1,9 @@
-"""Reading and writing single-channel microscopy images (TIFF, PNG, NPY) strictly and atomically."""
+"""Reading and writing single-channel microscopy images (TIFF, PNG, NPY) strictly and atomically.
+
+Public for the packages above the library (baselines, leaderboard): ``read_image``, ``encode_tiff``,
+``decode_image_bytes``, and ``atomic_write_bytes`` / ``atomic_write_text`` (write to a temporary sibling,
+then rename: a reader never sees half a file).
+"""
 
 from __future__ import annotations
 
@@ -10,6 +15,17 @@ from pathlib import Path
 import numpy as np
 import tifffile
 from PIL import Image
+
+__all__ = [
+    "IMAGE_SUFFIXES",
+    "MAX_BYTES_PER_PIXEL",
+    "ImageReadError",
+    "atomic_write_bytes",
+    "atomic_write_text",
+    "decode_image_bytes",
+    "encode_tiff",
+    "read_image",
+]
 
 IMAGE_SUFFIXES = (".tif", ".tiff", ".png")
 #: Files larger than this many bytes per pixel of the expected image are refused unread: no valid

@@ -1,4 +1,8 @@
-"""Explicit, typed registries: filled by decorators, strict about duplicates and unknown names."""
+"""Explicit, typed registries: filled by decorators, strict about duplicates and unknown names.
+
+Public for the packages above the library (baselines, leaderboard) and for plug-ins: ``Registry``, and the
+"did you mean" answer to an unknown name (``unknown_name``, ``did_you_mean``).
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,8 @@ from collections.abc import Callable, Iterator
 from typing import Generic, TypeVar
 
 from microsr_bench.errors import UnknownNameError
+
+__all__ = ["Registry", "did_you_mean", "unknown_name"]
 
 T = TypeVar("T")
 

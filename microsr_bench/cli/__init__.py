@@ -177,7 +177,7 @@ def push_to_hub_cmd(
     from microsr_bench.data.hub import push_to_hub, write_hub_layout
 
     bench = load_benchmark(list(names) or "all", source=source, size=size, cache_dir=cache_dir)
-    prepared = bench._prepared
+    prepared = bench.prepared
     if local_dir is not None:
         write_hub_layout(prepared, local_dir)
         click.echo(f"Wrote the hub layout for {', '.join(prepared)} to {local_dir} (not uploaded).")

@@ -20,7 +20,7 @@ import os
 import re
 import tempfile
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -50,7 +50,7 @@ HR_FEATURES = datasets.Features(
 )
 
 
-def write_hub_layout(prepared: dict[str, PreparedDataset], out_dir: Path) -> Path:
+def write_hub_layout(prepared: Mapping[str, PreparedDataset], out_dir: Path) -> Path:
     """Write prepared sub-datasets as the hub layout (parquet, manifests, card) into ``out_dir``."""
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "manifests").mkdir(exist_ok=True)
@@ -79,7 +79,7 @@ def write_hub_layout(prepared: dict[str, PreparedDataset], out_dir: Path) -> Pat
 
 
 def push_to_hub(
-    prepared: dict[str, PreparedDataset],
+    prepared: Mapping[str, PreparedDataset],
     repo_id: str,
     *,
     private: bool = True,

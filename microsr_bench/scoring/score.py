@@ -83,7 +83,7 @@ def _load_chunks(
     bench: BenchmarkDict, name: str, files: Mapping[str, Path], expected: ExpectedSplit
 ) -> Iterator[tuple[str, list[str], np.ndarray, np.ndarray]]:
     """Yield (hr_id, frame ids, predictions [B, H, W], target [H, W]) in chunks of at most CHUNK frames."""
-    prepared = bench._prepared[name]
+    prepared = bench.prepared[name]
     test = bench["test"]
     hr_of = {i: h for i, h, d in zip(test["id"], test["hr_id"], test["dataset"], strict=True) if d == name}
     for hr_id, ids in _groups([(i, hr_of[i]) for i in expected.ids]).items():
@@ -124,7 +124,7 @@ def _expected(
             raise InvalidArgumentError(f"ids for {name} are not test frames: {', '.join(unknown[:5])}")
         ids_by_name[name] = sorted(subset)
     return {
-        n: ExpectedSplit(n, ids_by_name[n], bench._prepared[n].manifest.hr_shape, bench.benchmark.max_values[n])
+        n: ExpectedSplit(n, ids_by_name[n], bench.prepared[n].manifest.hr_shape, bench.benchmark.max_values[n])
         for n in names
     }
 
@@ -376,7 +376,7 @@ def _set_metrics(
     from microsr_bench.imageio import read_image
     from microsr_bench.metrics import set_metrics
 
-    prepared = bench._prepared[name]
+    prepared = bench.prepared[name]
     preds = (read_prediction(files[i], shape=expected.shape, max_value=expected.max_value) for i in expected.ids)
     refs = (read_image(prepared.hr_path(h)) / expected.max_value for h in prepared.manifest.hr_ids("test"))
     result = set_metrics(preds, refs, weights=weights)
