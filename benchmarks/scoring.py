@@ -144,7 +144,9 @@ def skimage_group(target: np.ndarray, tests: np.ndarray) -> np.ndarray:
 def ours_group(target: np.ndarray, tests: np.ndarray) -> np.ndarray:
     from microsr_bench.metrics import score_group
 
-    scores = score_group(tests, target, recipes=("paper", "float", "normalized"), metrics=("psnr", "ssim"))
+    scores = score_group(
+        reference=target, predictions=tests, recipes=("paper", "float", "normalized"), metrics=("psnr", "ssim")
+    )
     return np.stack([scores[r][m] for r in ("paper", "float", "normalized") for m in ("psnr", "ssim")], axis=1).ravel()
 
 

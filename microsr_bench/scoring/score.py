@@ -170,8 +170,8 @@ def _score_dataset(
     groups: list[str] = []
     for hr_id, ids, preds, target in _prefetch(_load_chunks(bench, name, files, expected)):
         scores = score_group(
-            preds,
-            target,
+            reference=target,
+            predictions=preds,
             recipes=recipes,  # type: ignore[arg-type]
             metrics=metrics,  # type: ignore[arg-type]
             crop_border=crop_border,

@@ -166,7 +166,7 @@ BASICSR = {
 @pytest.mark.parametrize(("seed", "size"), sorted(BASICSR))
 def test_paper_recipe_equals_basicsr(seed, size):
     target, test = structured_pair(seed, size)
-    scores = score_pair(test, target, recipes=("paper",), metrics=("psnr", "ssim"))["paper"]
+    scores = score_pair(reference=target, prediction=test, recipes=("paper",), metrics=("psnr", "ssim"))["paper"]
     expected_psnr, expected_ssim = BASICSR[seed, size]
     assert abs(scores["psnr"] - expected_psnr) <= TOL
     assert abs(scores["ssim"] - expected_ssim) <= TOL

@@ -195,7 +195,9 @@ def test_crop_border_is_applied_and_recorded(write, bench):
         shape=hr.shape,
         max_value=bench.benchmark.max_values["MITO"],
     )
-    manual = score_group(pred[None, 2:-2, 2:-2], hr[2:-2, 2:-2], recipes=("paper",), metrics=("psnr",))
+    manual = score_group(
+        reference=hr[2:-2, 2:-2], predictions=pred[None, 2:-2, 2:-2], recipes=("paper",), metrics=("psnr",)
+    )
     assert row_crop["paper/psnr"] == pytest.approx(float(manual["paper"]["psnr"][0]), abs=1e-9)
 
 
