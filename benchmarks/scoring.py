@@ -126,7 +126,7 @@ def skimage_group(target: np.ndarray, tests: np.ndarray) -> np.ndarray:
     out = []
     for test in tests:
         for name in ("paper", "float", "normalized"):
-            pair = get_recipe(name).prepare(test, target)
+            pair = get_recipe(name).prepare(reference=target, prediction=test)
             out.append(peak_signal_noise_ratio(pair.target, pair.prediction, data_range=pair.data_range))
             out.append(
                 structural_similarity(

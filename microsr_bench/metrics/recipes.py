@@ -145,9 +145,20 @@ class Recipe:
         """Peak value of the prepared images: ``2^bits - 1`` when quantised, else 1."""
         return float(2**self.quantize_bits - 1) if self.quantize_bits is not None else 1.0
 
-    def prepare(self, prediction: ArrayLike, target: ArrayLike) -> PreparedPair:
-        """Apply the recipe to a prediction and target in [0, 1], each ``(H, W)`` or ``(B, H, W)``."""
-        pred, tgt = _unit_pair(prediction, target, self.name)
+    def prepare(
+        self,
+        *old: ArrayLike,
+        reference: ArrayLike | None = None,
+        prediction: ArrayLike | None = None,
+        target: ArrayLike | None = None,
+    ) -> PreparedPair:
+        """Apply the recipe to a reference and a prediction in [0, 1], each ``(H, W)`` or ``(B, H, W)``.
+
+        Keyword-only, ``prepare(reference=hr, prediction=sr)``, as the ``score_*`` functions (the old
+        ``(prediction, target)`` order warns for one release).
+        """
+        reference, prediction = _reference_first("prepare", old, reference, prediction, target)
+        pred, tgt = _unit_pair(prediction, reference, self.name)
         pred, tgt = self._crop(pred), self._crop(tgt)
         if self.quantize_bits is not None:
             peak = self.data_range
@@ -157,12 +168,19 @@ class Recipe:
             pred = _fit_affine(pred, tgt)
         return PreparedPair(prediction=pred, target=tgt, data_range=self.data_range)
 
-    def prepare_group(self, predictions: ArrayLike, target: ArrayLike) -> PreparedPair:
-        """Apply the recipe to ``(B, H, W)`` predictions that share one ``(H, W)`` target.
+    def prepare_group(
+        self,
+        *old: ArrayLike,
+        reference: ArrayLike | None = None,
+        predictions: ArrayLike | None = None,
+        target: ArrayLike | None = None,
+    ) -> PreparedPair:
+        """Apply the recipe to ``(B, H, W)`` predictions that share one ``(H, W)`` reference (keyword-only).
 
-        The target is quantised or normalised once, not once per prediction; the prepared target is a
-        read-only broadcast view. Results equal :meth:`prepare` with the target repeated ``B`` times.
+        The reference is quantised or normalised once, not once per prediction; the prepared target is a
+        read-only broadcast view. Results equal :meth:`prepare` with the reference repeated ``B`` times.
         """
+        target, predictions = _reference_first("prepare_group", old, reference, predictions, target, "predictions")
         pred_shape, target_shape = tuple(np.shape(predictions)), tuple(np.shape(target))
         if len(pred_shape) != 3 or pred_shape[1:] != target_shape:
             raise InvalidArgumentError(
@@ -170,7 +188,7 @@ class Recipe:
                 f"same size, got {pred_shape} and {target_shape}."
             )
         # Validates both images (first prediction, target) and prepares the target once.
-        first = self.prepare(np.asarray(predictions)[:1], np.asarray(target)[None])
+        first = self.prepare(reference=np.asarray(target)[None], prediction=np.asarray(predictions)[:1])
         pred = self._crop(_as_float(predictions, "prediction", self.name))
         tgt = np.broadcast_to(first.target[0], pred.shape)
         if self.quantize_bits is not None:
@@ -387,7 +405,7 @@ def score_batch(
         )
     scores: dict[str, dict[str, FloatArray]] = {}
     for name in recipes:
-        pair = get_recipe(name, crop_border=crop_border).prepare(prediction, reference)
+        pair = get_recipe(name, crop_border=crop_border).prepare(reference=reference, prediction=prediction)
         scores[name] = {m: np.asarray(_metric_values(m, pair), dtype=np.float64) for m in metrics}
     return scores
 
@@ -411,7 +429,7 @@ def score_group(
     _check_names(recipes, metrics)
     scores: dict[str, dict[str, FloatArray]] = {}
     for name in recipes:
-        pair = get_recipe(name, crop_border=crop_border).prepare_group(predictions, reference)
+        pair = get_recipe(name, crop_border=crop_border).prepare_group(reference=reference, predictions=predictions)
         scores[name] = {m: np.asarray(_metric_values(m, pair), dtype=np.float64) for m in metrics}
     return scores
 

@@ -97,7 +97,7 @@ def test_recipe_config_is_validated():
 def test_paper_quantises_like_basicsr_tensor2img():
     # round(255 x) half to even, clipped: 0.5 -> 127.5 -> 128; 1.2 -> 255; -0.1 -> 0; 0.25 -> 63.75 -> 64.
     pred = np.array([[0.5, 1.2], [-0.1, 0.25]])
-    pair = get_recipe("paper").prepare(pred, np.full((2, 2), 0.5))
+    pair = get_recipe("paper").prepare(reference=np.full((2, 2), 0.5), prediction=pred)
     np.testing.assert_array_equal(pair.prediction, [[128, 255], [0, 64]])
     np.testing.assert_array_equal(pair.target, np.full((2, 2), 128))
     assert pair.data_range == 255.0
@@ -105,7 +105,7 @@ def test_paper_quantises_like_basicsr_tensor2img():
 
 def test_float_recipe_is_identity():
     pred, target = _pair()
-    pair = get_recipe("float").prepare(pred, target)
+    pair = get_recipe("float").prepare(reference=target, prediction=pred)
     np.testing.assert_array_equal(pair.prediction, pred)
     np.testing.assert_array_equal(pair.target, target)
 
@@ -114,7 +114,7 @@ def test_normalized_recipe_closed_form():
     # Target: (t - p0.1) / (p99.9 - p0.1) with NumPy's linear-interpolation percentiles. Prediction: the
     # least-squares line a x + b onto that target, here checked against numpy.polyfit (independent solver).
     pred, target = _pair()
-    pair = get_recipe("normalized").prepare(pred, target)
+    pair = get_recipe("normalized").prepare(reference=target, prediction=pred)
     low, high = np.percentile(target, [0.1, 99.9])
     np.testing.assert_allclose(pair.target, (target - low) / (high - low), rtol=1e-12)
     slope, intercept = np.polyfit(pred.ravel(), pair.target.ravel(), 1)
@@ -137,25 +137,27 @@ def test_normalized_recipe_is_affine_invariant():
 
 def test_normalized_constant_prediction_maps_to_target_mean():
     _, target = _pair()
-    pair = get_recipe("normalized").prepare(np.full_like(target, 0.3), target)
+    pair = get_recipe("normalized").prepare(reference=target, prediction=np.full_like(target, 0.3))
     np.testing.assert_allclose(pair.prediction, pair.target.mean())
 
 
 def test_normalized_constant_target_is_an_error():
     with pytest.raises(InvalidArgumentError, match="cannot be percentile-normalised"):
-        get_recipe("normalized").prepare(np.random.default_rng(0).random((8, 8)), np.full((8, 8), 0.4))
+        get_recipe("normalized").prepare(
+            reference=np.full((8, 8), 0.4), prediction=np.random.default_rng(0).random((8, 8))
+        )
 
 
 def test_recipe_input_rules():
     pred, target = _pair()
     with pytest.raises(InvalidArgumentError, match="to_unit_float"):
-        get_recipe("float").prepare((pred * 255).astype(np.uint8), target)
+        get_recipe("float").prepare(reference=target, prediction=(pred * 255).astype(np.uint8))
     with pytest.raises(InvalidArgumentError, match=r"target values span \[.*, 2\], expected \[0, 1\]"):
-        get_recipe("float").prepare(pred, target * 2 / target.max())
+        get_recipe("float").prepare(reference=target * 2 / target.max(), prediction=pred)
     with pytest.raises(InvalidArgumentError, match="same shape"):
-        get_recipe("float").prepare(pred[:, :-1], target)
+        get_recipe("float").prepare(reference=target, prediction=pred[:, :-1])
     with pytest.raises(InvalidArgumentError, match="NaN"):
-        get_recipe("float").prepare(np.full_like(pred, np.nan), target)
+        get_recipe("float").prepare(reference=target, prediction=np.full_like(pred, np.nan))
 
 
 # --- scoring -----------------------------------------------------------------------------------------
@@ -304,6 +306,8 @@ def test_scoring_functions_are_reference_first_and_keyword_only():
             DeprecationWarning, match=r"score_pair\(prediction, target\) .* score_pair\(reference=target"
         ):
             assert call() == new
+    with pytest.warns(DeprecationWarning, match=r"prepare\(prediction, target\) with the prediction first"):
+        assert get_recipe("float").prepare(pred, target).target.tolist() == target.tolist()
     with pytest.warns(DeprecationWarning, match=r"score_group\(predictions, target\)"):
         old_group = score_group(pred[None], target, recipes=("float",), metrics=("nrmse",))
     assert old_group["float"]["nrmse"][0] == pytest.approx(expected, rel=1e-12)
