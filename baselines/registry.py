@@ -4,6 +4,8 @@ Each factory takes :class:`~microsr_bench.protocols.method.MethodOptions` and re
 ``name``, ``description``, ``__call__`` and, if it trains, ``fit(train, validation)``. ``options.extra`` holds
 factory-specific settings; unknown keys are an error (a typo must not silently fall back to a default). The
 factories are also marked with ``@method_factory``, so ``--method baselines.registry:bicubic`` works as well.
+The entry points are the one list of names (``registered_methods()`` reads them); a test checks that every
+factory here is declared there, under its name with ``-`` for ``_``.
 
 | name | method | extra keys |
 |---|---|---|
@@ -25,12 +27,11 @@ from pathlib import Path
 from typing import Any
 
 from baselines.classical import FittedBicubic, FrameAveraging, Interpolate
-from microsr_bench._registry import did_you_mean
 from microsr_bench.errors import ConfigError
-from microsr_bench.protocols.method import Method, MethodOptions, method_factory
+from microsr_bench.protocols.method import Method, MethodOptions, method_factory, takes_protocol_parameter
+from microsr_bench.registry import did_you_mean
 
 __all__ = [
-    "BASELINES",
     "bicubic",
     "bicubic_fit",
     "care",
@@ -106,6 +107,7 @@ def bicubic_fit(options: MethodOptions) -> Method:
 
 
 @method_factory
+@takes_protocol_parameter("burst", "k")
 def frame_average(options: MethodOptions) -> Method:
     """Mean of ``k`` LR frames of one field (``options.extra["k"]``, default 4), then bicubic x2."""
     extra = _extra(options, "frame-average", {"k": _positive_int})
@@ -139,6 +141,7 @@ def resrgan_b(options: MethodOptions) -> Method:
 
 
 @method_factory
+@takes_protocol_parameter("blind_synthetic", "degradation", setting="synthesis")
 def resrgan_s(options: MethodOptions) -> Method:
     """RESRGan-S: trained on synthetically degraded HR images only."""
     from baselines.realesrgan.data import SYNTHESES
@@ -176,17 +179,3 @@ def realesrgan_x4plus(options: MethodOptions) -> Method:
 
     allowed = {k: _GAN_EXTRA[k] for k in ("tile", "overlap", "batch_size", "cache_dir")}  # nothing to train
     return RealESRGANx4plus(device=options.device, **_extra(options, "realesrgan-x4plus", allowed))
-
-
-#: Registered names -> (factory, whether it trains). Must match the entry points in setup.cfg.
-BASELINES: dict[str, tuple[Callable[[MethodOptions], Method], bool]] = {
-    "nearest": (nearest, False),
-    "bicubic": (bicubic, False),
-    "bicubic-fit": (bicubic_fit, True),
-    "frame-average": (frame_average, False),
-    "resrgan-b": (resrgan_b, True),
-    "resrgan-s": (resrgan_s, True),
-    "realesrgan-x4plus": (realesrgan_x4plus, False),
-    "realesrnet": (realesrnet, True),
-    "care": (care, True),
-}

@@ -74,7 +74,7 @@ def _dataloader_rate(split, workers: int, limit: int, fast: bool | str) -> tuple
 
 
 def _plain_file_rate(bench, name: str, limit: int) -> float:
-    prepared = bench._prepared[name]
+    prepared = bench.prepared[name]
     rows = bench["train"].select(range(min(limit, len(bench["train"]))))
     with tempfile.TemporaryDirectory() as tmp:
         paths = []

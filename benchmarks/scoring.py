@@ -224,7 +224,7 @@ def skimage_group(target: np.ndarray, tests: np.ndarray) -> np.ndarray:
     out = []
     for test in tests:
         for name in ("paper", "float", "normalized"):
-            pair = get_recipe(name).prepare(test, target)
+            pair = get_recipe(name).prepare(reference=target, prediction=test)
             out.append(peak_signal_noise_ratio(pair.target, pair.prediction, data_range=pair.data_range))
             out.append(
                 structural_similarity(
@@ -242,7 +242,9 @@ def skimage_group(target: np.ndarray, tests: np.ndarray) -> np.ndarray:
 def ours_group(target: np.ndarray, tests: np.ndarray) -> np.ndarray:
     from microsr_bench.metrics import score_group
 
-    scores = score_group(tests, target, recipes=("paper", "float", "normalized"), metrics=("psnr", "ssim"))
+    scores = score_group(
+        reference=target, predictions=tests, recipes=("paper", "float", "normalized"), metrics=("psnr", "ssim")
+    )
     return np.stack([scores[r][m] for r in ("paper", "float", "normalized") for m in ("psnr", "ssim")], axis=1).ravel()
 
 

@@ -17,8 +17,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Literal, get_args
 
-from microsr_bench._imageio import atomic_write_text
 from microsr_bench.errors import SubmissionError
+from microsr_bench.imageio import atomic_write_text
 from microsr_bench.protocols.protocols import PROTOCOL_NAMES
 
 __all__ = [

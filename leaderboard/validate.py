@@ -27,9 +27,9 @@ from leaderboard.entries import (
     load_entries,
 )
 from leaderboard.verifiers import verification_problems, verifiers
-from microsr_bench._registry import did_you_mean
-from microsr_bench._version import __version__
+from microsr_bench import __version__
 from microsr_bench.errors import RecordError, SubmissionError
+from microsr_bench.registry import did_you_mean
 
 __all__ = ["PRIMARY_METRICS", "RULES", "ValidationReport", "check_entries", "entry_problems", "validate_entries"]
 

@@ -81,6 +81,10 @@ class DiskFullError(OutputError):
         self.errno = errno_code
 
 
+class CallError(MicroSRError, TypeError):
+    """A function was called with its arguments missing, repeated or mixed up (like Python's own TypeError)."""
+
+
 class DependencyError(MicroSRError, ImportError):
     """An optional dependency is needed for this feature and is not installed."""
 

@@ -1,4 +1,4 @@
-"""``--device`` is checked when the arguments are parsed (microsr_bench/_device.py), before anything is made."""
+"""``--device`` is checked when the arguments are parsed (microsr_bench/device.py), before anything is made."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import pytest
 import torch
 from click.testing import CliRunner
 
-from microsr_bench._device import check_device
 from microsr_bench.cli import main
+from microsr_bench.device import check_device
 from microsr_bench.errors import InvalidArgumentError
 
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from microsr_bench._diskspace import disk_full_as_error, format_bytes, free_bytes
-from microsr_bench._imageio import atomic_write_bytes
 from microsr_bench.errors import DiskFullError, MicroSRError
+from microsr_bench.imageio import atomic_write_bytes
 
 
 def test_format_bytes_uses_decimal_units():

@@ -1,4 +1,4 @@
-"""Atomic writes (microsr_bench/_imageio.py): content, no leftovers on failure, and ordinary file permissions."""
+"""Atomic writes (microsr_bench/imageio.py): content, no leftovers on failure, and ordinary file permissions."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from microsr_bench._imageio import atomic_write_bytes, atomic_write_text
+from microsr_bench.imageio import atomic_write_bytes, atomic_write_text
 
 
 @pytest.mark.parametrize(("umask", "expected"), [(0o022, 0o644), (0o077, 0o600), (0o002, 0o664)])

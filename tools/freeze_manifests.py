@@ -28,7 +28,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         cache = args.cache_dir or Path(tmp)
         bench = load_benchmark("all", source="simulated", size=args.size, cache_dir=cache, verify="full")
-        manifests = {name: bench._prepared[name].manifest.to_dict() for name in bench.benchmark.datasets}
+        manifests = {name: bench.prepared[name].manifest.to_dict() for name in bench.benchmark.datasets}
     payload = {"simulator_version": SIMULATOR_VERSION, "size": args.size, "manifests": manifests}
     text = json.dumps(payload, sort_keys=True, separators=(",", ":"))
     OUT.mkdir(parents=True, exist_ok=True)

@@ -18,8 +18,8 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
-from microsr_bench._imageio import atomic_write_text
 from microsr_bench.data import load_benchmark
+from microsr_bench.imageio import atomic_write_text
 from microsr_bench.protocols.method import MethodOptions, load_method
 
 FIGURES = Path(__file__).resolve().parents[1] / "docs" / "figures"

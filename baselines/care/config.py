@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, get_args
 
 from baselines.care.unet import UNetConfig
-from microsr_bench._registry import unknown_name
 from microsr_bench.errors import ConfigError
+from microsr_bench.registry import unknown_name
 
 __all__ = ["CARE_SIZES", "CareConfig", "care_config"]
 

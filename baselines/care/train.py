@@ -45,8 +45,8 @@ from baselines.realesrgan.train_checkpoint import (
 from baselines.realesrgan.train_dist import DistContext
 from baselines.realesrgan.train_validate import EarlyStopping, ValidationSet
 from baselines.realesrgan.weights import save_weights
-from microsr_bench._imageio import atomic_write_text
 from microsr_bench.errors import ConfigError
+from microsr_bench.imageio import atomic_write_text
 
 __all__ = ["MIN_RANGE", "CareTrainer", "train_care"]
 

@@ -60,8 +60,8 @@ from baselines.realesrgan.train_dist import DistContext, barrier, check_replicas
 from baselines.realesrgan.train_validate import EarlyStopping, ValidationSet
 from baselines.realesrgan.usm import USMSharp
 from baselines.realesrgan.weights import save_weights
-from microsr_bench._imageio import atomic_write_text
 from microsr_bench.errors import ConfigError
+from microsr_bench.imageio import atomic_write_text
 
 __all__ = ["DISCRIMINATOR_FILE", "MODEL_FILE", "InitialWeights", "TrainResult", "Trainer", "train_realesrgan"]
 

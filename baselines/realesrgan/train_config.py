@@ -22,8 +22,8 @@ from typing import Any, Literal, get_args
 from baselines.realesrgan.discriminator import DiscriminatorConfig
 from baselines.realesrgan.losses import LossConfig
 from baselines.realesrgan.rrdbnet import RRDBNetConfig
-from microsr_bench._registry import did_you_mean, unknown_name
 from microsr_bench.errors import ConfigError
+from microsr_bench.registry import did_you_mean, unknown_name
 
 __all__ = [
     "OFFICIAL_LR",

@@ -70,11 +70,27 @@ class RealESRGANx4plus:
         model: RRDBNet | None = None,
         weights_sha256: str | None = None,
     ) -> None:
-        if model is None:
-            model, weights_sha256 = load_x4plus(cache_dir)
-        self.model = fold_gray_input(model).to(device)
-        self.weights_sha256 = weights_sha256
+        # The weights are read on first use, so that the method can be built (listed, configured, validated)
+        # where the `pretrained` package is missing; using it then raises the install hint.
+        self._model = fold_gray_input(model).to(device) if model is not None else None
+        self._weights_sha256 = weights_sha256
+        self.cache_dir = cache_dir
         self.device, self.tile, self.overlap, self.batch_size = device, tile, overlap, batch_size
+
+    @property
+    def model(self) -> RRDBNet:
+        """The gray-input x4plus network (converted and cached on first use)."""
+        if self._model is None:
+            model, self._weights_sha256 = load_x4plus(self.cache_dir)
+            self._model = fold_gray_input(model).to(self.device)
+        return self._model
+
+    @property
+    def weights_sha256(self) -> str | None:
+        """SHA-256 of the x4plus tensors (:func:`~baselines.realesrgan.pretrained.state_sha256`)."""
+        if self._weights_sha256 is None:
+            self.model  # noqa: B018 - loading fills in the digest
+        return self._weights_sha256
 
     @property
     def description(self) -> str:

@@ -31,11 +31,11 @@ import datasets
 import numpy as np
 from datasets.arrow_writer import ArrowWriter
 
-from microsr_bench._imageio import atomic_write_text, encode_tiff
 from microsr_bench.data.cards import SPLITS, SplitName
 from microsr_bench.data.manifest import FieldEntry, Manifest, image_sha256
 from microsr_bench.data.splits import frame_id
 from microsr_bench.errors import CacheError, DataError
+from microsr_bench.imageio import atomic_write_text, encode_tiff
 
 CACHE_FORMAT = 1
 VerifyMode = Literal["quick", "full"]

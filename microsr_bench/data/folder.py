@@ -14,7 +14,6 @@ from filelock import FileLock
 from tqdm.auto import tqdm
 
 from microsr_bench._diskspace import disk_full_as_error
-from microsr_bench._imageio import ImageReadError, read_image
 from microsr_bench.data.cache import (
     CacheWriter,
     PreparedDataset,
@@ -29,6 +28,7 @@ from microsr_bench.data.folder_scan import FolderIndex, scan_csv, scan_layout
 from microsr_bench.data.manifest import image_sha256
 from microsr_bench.data.splits import assign_splits
 from microsr_bench.errors import CacheError, DataError, InvalidArgumentError
+from microsr_bench.imageio import ImageReadError, read_image
 
 
 def folder_cache_dir(cache_root: Path) -> Path:

@@ -18,8 +18,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from microsr_bench._imageio import IMAGE_SUFFIXES
 from microsr_bench.data.cards import DATASET_NAMES, SPLITS
+from microsr_bench.imageio import IMAGE_SUFFIXES
 
 _IGNORED = {".DS_Store", "Thumbs.db", "desktop.ini"}
 

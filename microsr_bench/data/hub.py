@@ -20,7 +20,7 @@ import os
 import re
 import tempfile
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +30,6 @@ from filelock import FileLock
 from tqdm.auto import tqdm
 
 from microsr_bench._diskspace import disk_full_as_error
-from microsr_bench._imageio import decode_image_bytes
 from microsr_bench._notices import announce
 from microsr_bench.data.cache import (
     CacheWriter,
@@ -44,13 +43,14 @@ from microsr_bench.data.cards import SPLITS, SplitName, get_card
 from microsr_bench.data.hub_card import render_dataset_card
 from microsr_bench.data.manifest import Manifest
 from microsr_bench.errors import CacheError, DataError, InvalidArgumentError
+from microsr_bench.imageio import decode_image_bytes
 
 HR_FEATURES = datasets.Features(
     {"hr_id": datasets.Value("string"), "dataset": datasets.Value("string"), "hr": datasets.Image()}
 )
 
 
-def write_hub_layout(prepared: dict[str, PreparedDataset], out_dir: Path) -> Path:
+def write_hub_layout(prepared: Mapping[str, PreparedDataset], out_dir: Path) -> Path:
     """Write prepared sub-datasets as the hub layout (parquet, manifests, card) into ``out_dir``."""
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "manifests").mkdir(exist_ok=True)
@@ -79,7 +79,7 @@ def write_hub_layout(prepared: dict[str, PreparedDataset], out_dir: Path) -> Pat
 
 
 def push_to_hub(
-    prepared: dict[str, PreparedDataset],
+    prepared: Mapping[str, PreparedDataset],
     repo_id: str,
     *,
     private: bool = True,

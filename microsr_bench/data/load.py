@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import os
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from types import MappingProxyType
 from typing import Literal, get_args
 
 import datasets
@@ -40,6 +41,12 @@ class BenchmarkDict(datasets.DatasetDict):
 
     benchmark: BenchmarkInfo
     _prepared: dict[str, PreparedDataset]
+
+    @property
+    def prepared(self) -> Mapping[str, PreparedDataset]:
+        """Sub-dataset name -> its prepared data on disk: ``root`` (the cache folder), ``manifest`` (ids per
+        split, sha256 per image, ``hr_shape``), ``split_path(split)`` and ``hr_images(split)``. Read-only."""
+        return MappingProxyType(self._prepared)
 
     def hr_images(self, split: SplitName = "train") -> datasets.Dataset:
         """The unique HR images of a split (``hr_id``, ``dataset``, ``hr``): the view for HR-only training."""

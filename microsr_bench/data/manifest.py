@@ -132,7 +132,7 @@ class Manifest:
         return manifest
 
     def save(self, path: Path) -> None:
-        from microsr_bench._imageio import atomic_write_bytes
+        from microsr_bench.imageio import atomic_write_bytes
 
         text = json.dumps(self.to_dict(), indent=1, sort_keys=True)
         data = gzip.compress(text.encode(), mtime=0) if path.suffix == ".gz" else text.encode()

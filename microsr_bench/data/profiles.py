@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal, get_args
 
-from microsr_bench._registry import unknown_name
 from microsr_bench.data.cards import SplitCounts, SplitName, get_card
+from microsr_bench.registry import unknown_name
 
 SizeName = Literal["full", "small", "tiny"]
 SIZES: tuple[SizeName, ...] = get_args(SizeName)

@@ -21,9 +21,9 @@ import numpy as np
 import tifffile
 import torch
 
-from microsr_bench._imageio import read_image
 from microsr_bench.data.info import benchmark_info
 from microsr_bench.errors import InvalidArgumentError
+from microsr_bench.imageio import read_image
 
 __all__ = ["TorchPairs"]
 

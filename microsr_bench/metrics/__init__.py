@@ -1,6 +1,7 @@
 """Image-quality metrics: full-reference metrics and their recipes, NIQE, FID, the metric registry, aggregation."""
 
 from microsr_bench.metrics._fid import extract_features, feature_statistics, fid, frechet_distance
+from microsr_bench.metrics._inception_weights import find_inception_weights
 from microsr_bench.metrics._kid import SetMetrics, kid, set_metrics
 from microsr_bench.metrics._niqe import NiqeModel, fit_niqe_model, niqe, pristine_model
 from microsr_bench.metrics.aggregate import (
@@ -42,6 +43,7 @@ __all__ = [
     "feature_statistics",
     "fid",
     "field_means",
+    "find_inception_weights",
     "fit_niqe_model",
     "frechet_distance",
     "get_metric_info",

@@ -210,7 +210,8 @@ def _interval(boot: FloatArray, valid: bool) -> tuple[float, float]:
     return (float(low), float(high))
 
 
-def _check_boot(n_boot: int, seed: int) -> None:
+def check_bootstrap(n_boot: int, seed: int) -> None:
+    """Refuse a bootstrap size below the minimum or a seed that is not a non-negative integer."""
     if isinstance(n_boot, bool) or not isinstance(n_boot, (int, np.integer)) or n_boot < MIN_BOOT:
         raise InvalidArgumentError(f"n_boot must be an integer >= {MIN_BOOT}, got {n_boot!r}; 2000 is the default.")
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
@@ -229,7 +230,7 @@ def bootstrap_means(
 
     Each replicate draws ``G`` HR images with replacement and returns ``sum(S_g) / sum(n_g)`` over the draws.
     """
-    _check_boot(n_boot, seed)
+    check_bootstrap(n_boot, seed)
     return _boot_means(_prepare(values, groups, cap), n_boot, np.random.Generator(np.random.PCG64(seed)))
 
 
@@ -255,7 +256,7 @@ def summarize(
     Returns:
         A :class:`Summary`.
     """
-    _check_boot(n_boot, seed)
+    check_bootstrap(n_boot, seed)
     c = _prepare(values, groups, cap)
     boot = _boot_means(c, n_boot, np.random.Generator(np.random.PCG64(seed)))
     sem = _cluster_sem(c)
@@ -295,7 +296,7 @@ def macro_average(
     Returns:
         A :class:`MacroSummary` holding the per-dataset summaries too.
     """
-    _check_boot(n_boot, seed)
+    check_bootstrap(n_boot, seed)
     if not per_dataset:
         raise InvalidArgumentError("macro_average: got no datasets; pass {name: (values, groups)} for each one.")
     names = sorted(per_dataset)

@@ -16,6 +16,7 @@ Why three: see ``docs/metrics.md``.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Literal, get_args
@@ -23,10 +24,10 @@ from typing import Any, Literal, get_args
 import numpy as np
 import torch
 
-from microsr_bench._registry import Registry, unknown_name
-from microsr_bench.errors import InvalidArgumentError
+from microsr_bench.errors import CallError, InvalidArgumentError
 from microsr_bench.metrics._inputs import ArrayLike
 from microsr_bench.metrics.functional import ms_ssim, nrmse, psnr, ssim
+from microsr_bench.registry import Registry, unknown_name
 
 __all__ = [
     "FULL_REFERENCE_METRICS",
@@ -144,9 +145,20 @@ class Recipe:
         """Peak value of the prepared images: ``2^bits - 1`` when quantised, else 1."""
         return float(2**self.quantize_bits - 1) if self.quantize_bits is not None else 1.0
 
-    def prepare(self, prediction: ArrayLike, target: ArrayLike) -> PreparedPair:
-        """Apply the recipe to a prediction and target in [0, 1], each ``(H, W)`` or ``(B, H, W)``."""
-        pred, tgt = _unit_pair(prediction, target, self.name)
+    def prepare(
+        self,
+        *old: ArrayLike,
+        reference: ArrayLike | None = None,
+        prediction: ArrayLike | None = None,
+        target: ArrayLike | None = None,
+    ) -> PreparedPair:
+        """Apply the recipe to a reference and a prediction in [0, 1], each ``(H, W)`` or ``(B, H, W)``.
+
+        Keyword-only, ``prepare(reference=hr, prediction=sr)``, as the ``score_*`` functions (the old
+        ``(prediction, target)`` order warns for one release).
+        """
+        reference, prediction = _reference_first("prepare", old, reference, prediction, target)
+        pred, tgt = _unit_pair(prediction, reference, self.name)
         pred, tgt = self._crop(pred), self._crop(tgt)
         if self.quantize_bits is not None:
             peak = self.data_range
@@ -156,12 +168,19 @@ class Recipe:
             pred = _fit_affine(pred, tgt)
         return PreparedPair(prediction=pred, target=tgt, data_range=self.data_range)
 
-    def prepare_group(self, predictions: ArrayLike, target: ArrayLike) -> PreparedPair:
-        """Apply the recipe to ``(B, H, W)`` predictions that share one ``(H, W)`` target.
+    def prepare_group(
+        self,
+        *old: ArrayLike,
+        reference: ArrayLike | None = None,
+        predictions: ArrayLike | None = None,
+        target: ArrayLike | None = None,
+    ) -> PreparedPair:
+        """Apply the recipe to ``(B, H, W)`` predictions that share one ``(H, W)`` reference (keyword-only).
 
-        The target is quantised or normalised once, not once per prediction; the prepared target is a
-        read-only broadcast view. Results equal :meth:`prepare` with the target repeated ``B`` times.
+        The reference is quantised or normalised once, not once per prediction; the prepared target is a
+        read-only broadcast view. Results equal :meth:`prepare` with the reference repeated ``B`` times.
         """
+        target, predictions = _reference_first("prepare_group", old, reference, predictions, target, "predictions")
         pred_shape, target_shape = tuple(np.shape(predictions)), tuple(np.shape(target))
         if len(pred_shape) != 3 or pred_shape[1:] != target_shape:
             raise InvalidArgumentError(
@@ -169,7 +188,7 @@ class Recipe:
                 f"same size, got {pred_shape} and {target_shape}."
             )
         # Validates both images (first prediction, target) and prepares the target once.
-        first = self.prepare(np.asarray(predictions)[:1], np.asarray(target)[None])
+        first = self.prepare(reference=np.asarray(target)[None], prediction=np.asarray(predictions)[:1])
         pred = self._crop(_as_float(predictions, "prediction", self.name))
         tgt = np.broadcast_to(first.target[0], pred.shape)
         if self.quantize_bits is not None:
@@ -323,68 +342,122 @@ def _check_names(recipes: Sequence[str], metrics: Sequence[str]) -> None:
                 raise unknown_name(f"full-reference {kind}" if kind == "metric" else kind, name, list(valid))
 
 
+_DEFAULT_RECIPES: tuple[RecipeName, ...] = ("paper", "float", "normalized")
+
+
+def _reference_first(
+    func: str, old: tuple[Any, ...], reference: Any, prediction: Any, target: Any, role: str = "prediction"
+) -> tuple[Any, Any]:
+    """``(reference, prediction)`` of a keyword-only call, or of the deprecated ``(prediction, target)`` form.
+
+    The scoring functions took the prediction first while ``psnr(image_true, image_test)`` takes the
+    reference first; the order matters for NRMSE and the ``normalized`` recipe, so the new form is keyword-only
+    and the old one warns for one release (0.1 -> 0.2).
+    """
+    if not old and target is None:
+        missing = [name for name, value in (("reference", reference), (role, prediction)) if value is None]
+        if missing:
+            raise CallError(
+                f"{func}() needs reference=... (the HR image) and {role}=... as keywords; {', '.join(missing)} "
+                f"missing. Call {func}(reference=hr, {role}=sr)."
+            )
+        return reference, prediction
+    legacy = [*([prediction] if prediction is not None else []), *old, *([target] if target is not None else [])]
+    if reference is not None or len(legacy) != 2:
+        raise CallError(
+            f"{func}() got {len(old)} positional argument(s) mixed with keywords; call {func}(reference=hr, "
+            f"{role}=sr) with keywords only."
+        )
+    warnings.warn(
+        f"{func}({role}, target) with the {role} first is deprecated and goes in the next release: call "
+        f"{func}(reference=target, {role}=...) (keyword-only, the reference first as in psnr(image_true, "
+        "image_test)).",
+        DeprecationWarning,
+        stacklevel=3,
+    )
+    return legacy[1], legacy[0]
+
+
 def score_batch(
-    prediction: ArrayLike,
-    target: ArrayLike,
-    *,
-    recipes: Sequence[RecipeName] = ("paper", "float", "normalized"),
+    *old: ArrayLike,
+    reference: ArrayLike | None = None,
+    prediction: ArrayLike | None = None,
+    target: ArrayLike | None = None,
+    recipes: Sequence[RecipeName] = _DEFAULT_RECIPES,
     metrics: Sequence[FullReferenceMetric] = FULL_REFERENCE_METRICS,
     crop_border: int = 0,
 ) -> dict[str, dict[str, FloatArray]]:
-    """Score a batch ``(B, H, W)`` of predictions against targets in [0, 1] with every recipe and metric.
+    """Score a batch ``(B, H, W)`` of predictions against their references in [0, 1] with every recipe and metric.
 
+    Call ``score_batch(reference=hr, prediction=sr)``: keyword-only, so the two cannot be swapped silently
+    (``target=`` and the positional ``(prediction, target)`` still work, deprecated, for one release).
     Returns ``{recipe: {metric: values}}`` with one float64 value per image. PSNR of an exact match is
     ``+inf`` (see :mod:`microsr_bench.metrics.aggregate` for how means treat it). ``crop_border`` cuts that
     many pixels from each side of both images first (BasicSR's option; docs/metrics.md says why 0 is the
     default).
     """
+    reference, prediction = _reference_first("score_batch", old, reference, prediction, target)
     _check_names(recipes, metrics)
-    shape = tuple(np.shape(target))
+    shape = tuple(np.shape(reference))
     if len(shape) != 3:
         raise InvalidArgumentError(
-            f"score_batch: expected a batch (B, H, W), got target shape {shape}; use score_pair for one image."
+            f"score_batch: expected a batch (B, H, W), got reference shape {shape}; use score_pair for one image."
         )
     scores: dict[str, dict[str, FloatArray]] = {}
     for name in recipes:
-        pair = get_recipe(name, crop_border=crop_border).prepare(prediction, target)
+        pair = get_recipe(name, crop_border=crop_border).prepare(reference=reference, prediction=prediction)
         scores[name] = {m: np.asarray(_metric_values(m, pair), dtype=np.float64) for m in metrics}
     return scores
 
 
 def score_group(
-    predictions: ArrayLike,
-    target: ArrayLike,
-    *,
-    recipes: Sequence[RecipeName] = ("paper", "float", "normalized"),
+    *old: ArrayLike,
+    reference: ArrayLike | None = None,
+    predictions: ArrayLike | None = None,
+    target: ArrayLike | None = None,
+    recipes: Sequence[RecipeName] = _DEFAULT_RECIPES,
     metrics: Sequence[FullReferenceMetric] = FULL_REFERENCE_METRICS,
     crop_border: int = 0,
 ) -> dict[str, dict[str, FloatArray]]:
-    """Score ``(B, H, W)`` predictions of one field of view against its one ``(H, W)`` target.
+    """Score ``(B, H, W)`` predictions of one field of view against its one ``(H, W)`` reference.
 
-    The benchmark's hot path: the 100 frames of a field share their HR image, so the target is prepared
-    once per recipe. Same values as :func:`score_batch` with the target repeated.
+    Call ``score_group(reference=hr, predictions=frames_sr)`` (keyword-only, as :func:`score_batch`). The
+    benchmark's hot path: the 100 frames of a field share their HR image, so the reference is prepared once
+    per recipe. Same values as :func:`score_batch` with the reference repeated.
     """
+    reference, predictions = _reference_first("score_group", old, reference, predictions, target, "predictions")
     _check_names(recipes, metrics)
     scores: dict[str, dict[str, FloatArray]] = {}
     for name in recipes:
-        pair = get_recipe(name, crop_border=crop_border).prepare_group(predictions, target)
+        pair = get_recipe(name, crop_border=crop_border).prepare_group(reference=reference, predictions=predictions)
         scores[name] = {m: np.asarray(_metric_values(m, pair), dtype=np.float64) for m in metrics}
     return scores
 
 
 def score_pair(
-    prediction: ArrayLike,
-    target: ArrayLike,
-    *,
-    recipes: Sequence[RecipeName] = ("paper", "float", "normalized"),
+    *old: ArrayLike,
+    reference: ArrayLike | None = None,
+    prediction: ArrayLike | None = None,
+    target: ArrayLike | None = None,
+    recipes: Sequence[RecipeName] = _DEFAULT_RECIPES,
     metrics: Sequence[FullReferenceMetric] = FULL_REFERENCE_METRICS,
     crop_border: int = 0,
 ) -> dict[str, dict[str, float]]:
-    """Score one prediction ``(H, W)`` against its target (both float in [0, 1]): ``{recipe: {metric: value}}``."""
+    """Score one prediction ``(H, W)`` against its reference (both float in [0, 1]): ``{recipe: {metric: value}}``.
+
+    Call ``score_pair(reference=hr, prediction=sr)`` (keyword-only, as :func:`score_batch`).
+    """
+    reference, prediction = _reference_first("score_pair", old, reference, prediction, target)
     shape = tuple(np.shape(prediction))
     if len(shape) != 2:
         raise InvalidArgumentError(
             f"score_pair: expected one image (H, W), got shape {shape}; use score_batch for (B, H, W)."
         )
-    batch = score_batch(prediction[None], target[None], recipes=recipes, metrics=metrics, crop_border=crop_border)
+    batch = score_batch(
+        reference=reference[None],
+        prediction=prediction[None],
+        recipes=recipes,
+        metrics=metrics,
+        crop_border=crop_border,
+    )
     return {recipe: {metric: float(v[0]) for metric, v in values.items()} for recipe, values in batch.items()}

@@ -6,8 +6,8 @@ import math
 from dataclasses import dataclass
 from typing import Literal
 
-from microsr_bench._registry import Registry
 from microsr_bench.errors import InvalidArgumentError
+from microsr_bench.registry import Registry
 
 __all__ = ["METRICS", "MetricInfo", "MetricKind", "get_metric_info", "list_metrics"]
 

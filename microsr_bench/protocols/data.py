@@ -12,10 +12,10 @@ import datasets
 import numpy as np
 import torch
 
-from microsr_bench._imageio import encode_tiff
 from microsr_bench.data.info import benchmark_info
 from microsr_bench.data.load import BenchmarkDict, SourceName, load_benchmark
 from microsr_bench.data.profiles import SizeName
+from microsr_bench.imageio import encode_tiff
 from microsr_bench.protocols.protocols import BlindSynthetic, Burst, Paired, Protocol, ZeroShot
 
 SYNTHETIC_FEATURES = datasets.Features(

@@ -14,19 +14,26 @@ from typing import Any, Literal
 import numpy as np
 import torch
 
-from microsr_bench._device import check_device
-from microsr_bench._imageio import atomic_write_text
 from microsr_bench._testhooks import pause_point
 from microsr_bench.data.info import BenchmarkInfo
 from microsr_bench.data.load import BenchmarkDict, SourceName
 from microsr_bench.data.profiles import SizeName
+from microsr_bench.device import check_device
 from microsr_bench.errors import InvalidArgumentError
+from microsr_bench.imageio import atomic_write_text
 from microsr_bench.protocols.cache_key import cache_key, file_sha256, key_hash
 from microsr_bench.protocols.data import ProtocolData, burst_inputs, protocol_data
-from microsr_bench.protocols.method import Method, MethodOptions, load_method, method_name
+from microsr_bench.protocols.method import (
+    Method,
+    MethodOptions,
+    load_method,
+    method_factory_of,
+    method_name,
+    protocol_parameters,
+)
 from microsr_bench.protocols.protocols import Burst, Protocol
 from microsr_bench.scoring import MethodInfo, ProtocolInfo, ScoreResult, read_result, score_predictions
-from microsr_bench.scoring._outputs import disk_full_as_error
+from microsr_bench.scoring.folders import disk_full_as_error
 from microsr_bench.scoring.writer import predict_test_split, runtime_record, write_predictions
 
 Overwrite = Literal["never", "scores", "always"]
@@ -266,24 +273,26 @@ def _commit(result: ScoreResult, paths: EvaluationPaths, key: dict[str, Any]) ->
         raise
 
 
-#: Registered baselines that take a protocol parameter as a setting (burst size, LR synthesis).
-_PROTOCOL_SETTINGS = {
-    ("frame-average", "burst"): ("k", "k"),
-    ("resrgan-s", "blind_synthetic"): ("synthesis", "degradation"),
-}
-
-
 def _options_for(method: str | Method, options: MethodOptions, protocol: Protocol) -> MethodOptions:
-    """Hand the protocol's parameter to the baselines that need it (frame-average's k, RESRGan-S's synthesis)."""
-    if not isinstance(method, str) or (method, protocol.name) not in _PROTOCOL_SETTINGS:
+    """Hand the protocol's parameters to a factory that declared it takes them (``takes_protocol_parameter``)."""
+    if not isinstance(method, str):
         return options
-    setting, attribute = _PROTOCOL_SETTINGS[(method, protocol.name)]
-    value = getattr(protocol, attribute)
-    if options.extra.get(setting, value) != value:
-        raise InvalidArgumentError(
-            f"{method} was given {setting}={options.extra[setting]!r} but the protocol {protocol.id} needs {value!r}."
-        )
-    return dataclasses.replace(options, extra={**options.extra, setting: value})
+    wanted = [p for p in protocol_parameters(method_factory_of(method)) if p.protocol == protocol.name]
+    extra = dict(options.extra)
+    for declared in wanted:
+        if not hasattr(protocol, declared.parameter):
+            raise InvalidArgumentError(
+                f"{method} declares that it takes the parameter {declared.parameter!r} of the {protocol.name} "
+                f"protocol, which has no such parameter; fix the method's takes_protocol_parameter declaration."
+            )
+        value = getattr(protocol, declared.parameter)
+        if extra.get(declared.setting, value) != value:
+            raise InvalidArgumentError(
+                f"{method} was given {declared.setting}={extra[declared.setting]!r} but the protocol {protocol.id} "
+                f"needs {value!r}; drop the setting or choose the protocol with that value."
+            )
+        extra[declared.setting] = value
+    return dataclasses.replace(options, extra=extra) if wanted else options
 
 
 def _cached(paths: EvaluationPaths, key: dict[str, Any], overwrite: Overwrite) -> tuple[ScoreResult | None, str]:

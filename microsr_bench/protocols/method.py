@@ -23,8 +23,8 @@ from typing import Any, Literal, Protocol, runtime_checkable
 import datasets
 import torch
 
-from microsr_bench._registry import unknown_name
 from microsr_bench.errors import InvalidArgumentError
+from microsr_bench.registry import unknown_name
 
 ENTRY_POINT_GROUP = "microsr_bench.methods"
 Budget = Literal["tiny", "cpu", "paper"]
@@ -71,6 +71,53 @@ def method_factory(func: Callable[[MethodOptions], Method]) -> Callable[[MethodO
     """Mark a function as a factory that takes ``MethodOptions`` (for ``module:attr`` specs)."""
     func.__microsr_factory__ = True  # type: ignore[attr-defined]
     return func
+
+
+@dataclass(frozen=True)
+class ProtocolParameter:
+    """A protocol parameter that a method factory takes as one of its ``options.extra`` settings."""
+
+    #: The protocol's name (``burst``, ``blind_synthetic``, ...): only runs under it get the setting.
+    protocol: str
+    #: The protocol's attribute to copy (``k`` of ``burst``, ``degradation`` of ``blind_synthetic``).
+    parameter: str
+    #: The key in ``options.extra`` the factory reads it from.
+    setting: str
+
+
+def takes_protocol_parameter(
+    protocol: str, parameter: str, *, setting: str | None = None
+) -> Callable[[Callable[[MethodOptions], Method]], Callable[[MethodOptions], Method]]:
+    """Declare that a factory takes a protocol's parameter as ``options.extra[setting]`` (default: the same name).
+
+    ``evaluate`` then hands it over, so that e.g. a burst method averages as many frames as the protocol
+    gives it, without the protocols knowing any method by name.
+    """
+
+    def mark(func: Callable[[MethodOptions], Method]) -> Callable[[MethodOptions], Method]:
+        declared = (*protocol_parameters(func), ProtocolParameter(protocol, parameter, setting or parameter))
+        func.__microsr_protocol_parameters__ = declared  # type: ignore[attr-defined]
+        return func
+
+    return mark
+
+
+def protocol_parameters(factory: object) -> tuple[ProtocolParameter, ...]:
+    """What ``factory`` declared with :func:`takes_protocol_parameter` (nothing for a plain method)."""
+    return tuple(getattr(factory, "__microsr_protocol_parameters__", ()))
+
+
+def method_factory_of(spec: str) -> object | None:
+    """The factory behind a ``--method`` string (a registered name or a ``module:attr`` factory), or None."""
+    if ":" in spec:
+        module_name, _, attr = spec.partition(":")
+        try:
+            target = getattr(importlib.import_module(module_name), attr)
+        except (ImportError, AttributeError):
+            return None  # load_method reports it, with the fix
+        return target if getattr(target, "__microsr_factory__", False) else None
+    registry = registered_methods()
+    return registry[spec].load() if spec in registry else None
 
 
 def registered_methods() -> dict[str, Any]:

@@ -191,7 +191,7 @@ def make_protocol(
     k: int = 4,
 ) -> Protocol:
     """Build a protocol from command-line style arguments; unknown names get a did-you-mean."""
-    from microsr_bench._registry import unknown_name
+    from microsr_bench.registry import unknown_name
 
     key = name.replace("-", "_")
     if key == "paired":

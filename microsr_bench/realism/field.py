@@ -14,7 +14,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from microsr_bench.errors import InvalidArgumentError
-from microsr_bench.realism import _ptc, motion, photon, registration, spectra
+from microsr_bench.realism import motion, photon, registration, spectra
+from microsr_bench.realism import ptc as _ptc
 
 __all__ = ["SCALAR_KEYS", "measure_field"]
 

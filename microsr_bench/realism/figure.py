@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from microsr_bench._imageio import atomic_write_bytes
+from microsr_bench.imageio import atomic_write_bytes
 
 __all__ = ["render_report"]
 

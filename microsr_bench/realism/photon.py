@@ -26,7 +26,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from microsr_bench.errors import InvalidArgumentError
-from microsr_bench.realism import _ptc
+from microsr_bench.realism import ptc as _ptc
 
 __all__ = ["PhotonTransfer", "bleaching", "photon_transfer"]
 

@@ -15,9 +15,9 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from microsr_bench._imageio import atomic_write_text
 from microsr_bench._version import __version__
 from microsr_bench.errors import ConfigError, InvalidArgumentError, NotFoundError
+from microsr_bench.imageio import atomic_write_text
 from microsr_bench.realism.field import SCALAR_KEYS, measure_field
 
 __all__ = [

@@ -51,7 +51,7 @@ class ScoreSpec:
 
 def _chunks(jobs: Sequence[FieldJob]) -> Iterator[tuple[FieldJob, list[str], np.ndarray, np.ndarray]]:
     """Yield (job, frame ids, predictions [B, H, W], target [H, W]) in chunks of at most CHUNK frames."""
-    from microsr_bench._imageio import read_image
+    from microsr_bench.imageio import read_image
     from microsr_bench.scoring.format import read_prediction
 
     for job in jobs:
@@ -78,8 +78,8 @@ def _score_chunk(job: FieldJob, ids: list[str], preds: np.ndarray, target: np.nd
     from microsr_bench.metrics import score_group
 
     scores = score_group(
-        preds,
-        target,
+        reference=target,
+        predictions=preds,
         recipes=spec.recipes,  # type: ignore[arg-type]
         metrics=spec.metrics,  # type: ignore[arg-type]
         crop_border=spec.crop_border,

@@ -39,8 +39,8 @@ class ProtocolInfo:
     parameters: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        from microsr_bench._registry import unknown_name
         from microsr_bench.protocols.protocols import PROTOCOL_NAMES, protocol_id
+        from microsr_bench.registry import unknown_name
 
         if self.name != UNSPECIFIED and self.name not in PROTOCOL_NAMES:
             raise unknown_name("protocol", self.name, [*PROTOCOL_NAMES, UNSPECIFIED])

@@ -69,7 +69,7 @@ class ScoreResult:
 
 def _field_jobs(bench: BenchmarkDict, name: str, files: Mapping[str, Path], expected: ExpectedSplit) -> list[FieldJob]:
     """One job per HR image of the sub-dataset, frames in id order (the order of the per-image rows)."""
-    prepared = bench._prepared[name]
+    prepared = bench.prepared[name]
     test = bench["test"]
     hr_of = {i: h for i, h, d in zip(test["id"], test["hr_id"], test["dataset"], strict=True) if d == name}
     groups: dict[str, list[str]] = {}
@@ -102,12 +102,13 @@ def _expected(
             raise InvalidArgumentError(f"ids for {name} are not test frames: {', '.join(unknown[:5])}")
         ids_by_name[name] = sorted(subset)
     return {
-        n: ExpectedSplit(n, ids_by_name[n], bench._prepared[n].manifest.hr_shape, bench.benchmark.max_values[n])
+        n: ExpectedSplit(n, ids_by_name[n], bench.prepared[n].manifest.hr_shape, bench.benchmark.max_values[n])
         for n in names
     }
 
 
-def _datasets_in(pred_dir: Path, requested: Sequence[str] | None) -> list[str]:
+def datasets_in(pred_dir: Path, requested: Sequence[str] | None) -> list[str]:
+    """The sub-datasets to score: those requested, else the MITO/MPM/MEM/NUC folders present in ``pred_dir``."""
     from microsr_bench.data.load import resolve_names
 
     if requested:
@@ -208,7 +209,7 @@ def score_predictions(
             those of a single process, bit for bit (docs/performance.md, "Scale").
     """
     folder = Path(pred_dir)
-    names = _datasets_in(folder, datasets)
+    names = datasets_in(folder, datasets)
     bad_recipes = [r for r in recipes if r not in list_recipes()]
     if bad_recipes or not recipes:
         raise InvalidArgumentError(f"recipes must be among {', '.join(list_recipes())}, got {list(recipes)}.")
@@ -295,10 +296,10 @@ def _macro(
 
 def _check_early(n_boot: int, seed: int, fid: bool, fid_weights: str | Path | None) -> None:
     """Refuse, before anything is loaded or scored, the arguments that would only fail at the end."""
-    from microsr_bench.metrics._inception_weights import find_inception_weights
-    from microsr_bench.metrics.aggregate import _check_boot
+    from microsr_bench.metrics import find_inception_weights
+    from microsr_bench.metrics.aggregate import check_bootstrap
 
-    _check_boot(n_boot, seed)
+    check_bootstrap(n_boot, seed)
     if fid:
         find_inception_weights(fid_weights)
 
@@ -316,10 +317,10 @@ def _set_metrics(
 
     Images are read one at a time (never stacked: MPM's 2,400 predictions were ~5 GB in float64).
     """
-    from microsr_bench._imageio import read_image
+    from microsr_bench.imageio import read_image
     from microsr_bench.metrics import set_metrics
 
-    prepared = bench._prepared[name]
+    prepared = bench.prepared[name]
     preds = (read_prediction(files[i], shape=expected.shape, max_value=expected.max_value) for i in expected.ids)
     refs = (read_image(prepared.hr_path(h)) / expected.max_value for h in prepared.manifest.hr_ids("test"))
     result = set_metrics(preds, refs, weights=weights)

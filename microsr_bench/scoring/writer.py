@@ -19,7 +19,7 @@ from microsr_bench._version import __version__
 from microsr_bench.data.info import BenchmarkInfo
 from microsr_bench.data.load import BenchmarkDict
 from microsr_bench.errors import InvalidArgumentError
-from microsr_bench.scoring._outputs import (
+from microsr_bench.scoring.folders import (
     WRITTEN_BY,
     check_output_folder,
     disk_full_as_error,

@@ -1,4 +1,4 @@
-"""Tests of the ``train`` and ``predict`` commands (microsr_bench/_cli_baselines.py) on the simulated tiny data."""
+"""Tests of the ``train`` and ``predict`` commands (baselines/cli.py) on the simulated tiny data."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from microsr_bench._cli_baselines import _standalone
+from baselines.cli import _standalone
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 

@@ -2,31 +2,62 @@
 
 from __future__ import annotations
 
+import inspect
 from pathlib import Path
 
 import pytest
 import torch
 
+import baselines.registry
 from baselines.classical import FittedBicubic, FrameAveraging, Interpolate
-from baselines.registry import BASELINES
 from microsr_bench.errors import ConfigError
-from microsr_bench.protocols.method import MethodOptions, TrainableMethod, load_method
+from microsr_bench.protocols.method import (
+    MethodOptions,
+    ProtocolParameter,
+    TrainableMethod,
+    load_method,
+    protocol_parameters,
+    registered_methods,
+)
+
+#: Which reference methods train (paper IV-C, V-B; bicubic-fit fits its intensity map on the training pairs).
+TRAINS = {"nearest": False, "bicubic": False, "bicubic-fit": True, "frame-average": False}
+TRAINS |= {"resrgan-b": True, "resrgan-s": True, "realesrnet": True, "care": True, "realesrgan-x4plus": False}
 
 
-def test_setup_cfg_declares_every_factory(declared_methods: dict[str, str]) -> None:
-    declared = declared_methods
-    assert set(declared) == set(BASELINES)
-    for name, (factory, _) in BASELINES.items():
-        assert declared[name] == f"baselines.registry:{factory.__name__}"
+def _factories() -> dict[str, str]:
+    """Every @method_factory function in baselines.registry, under its name with '-' for '_'."""
+    members = inspect.getmembers(baselines.registry, inspect.isfunction)
+    found = [(n, f) for n, f in members if getattr(f, "__microsr_factory__", False)]
+    return {name.replace("_", "-"): f"baselines.registry:{name}" for name, _ in found}
 
 
-@pytest.mark.parametrize("name", sorted(BASELINES))
+def test_entry_points_are_the_one_list_of_factories(declared_methods: dict[str, str]) -> None:
+    # One registry: setup.cfg's entry points name every factory of baselines.registry, and nothing else.
+    assert declared_methods == _factories()
+    assert set(declared_methods) == set(TRAINS)
+
+
+def test_installed_metadata_matches_setup_cfg(declared_methods: dict[str, str]) -> None:
+    installed = {name: point.value for name, point in registered_methods().items() if name in declared_methods}
+    assert installed == declared_methods, "the installed metadata predates setup.cfg: run `pip install -e .`"
+
+
+@pytest.mark.parametrize("name", sorted(TRAINS))
 def test_every_factory_builds_a_method(name: str, entry_points_from_setup_cfg: None) -> None:
     method = load_method(name, MethodOptions(budget="tiny", progress=False))
     assert isinstance(method.name, str) and method.name  # type: ignore[attr-defined]
     assert isinstance(method.description, str) and method.description  # type: ignore[attr-defined]
     assert callable(method)
-    assert isinstance(method, TrainableMethod) == BASELINES[name][1]
+    assert isinstance(method, TrainableMethod) == TRAINS[name]
+
+
+def test_protocol_parameters_are_declared_by_the_factories() -> None:
+    # frame-average averages the burst protocol's k frames; RESRGan-S synthesises with the protocol's degradation.
+    assert protocol_parameters(baselines.registry.frame_average) == (ProtocolParameter("burst", "k", "k"),)
+    expected = (ProtocolParameter("blind_synthetic", "degradation", "synthesis"),)
+    assert protocol_parameters(baselines.registry.resrgan_s) == expected
+    assert protocol_parameters(baselines.registry.bicubic) == ()
 
 
 def test_classical_methods_by_name(entry_points_from_setup_cfg: None) -> None:

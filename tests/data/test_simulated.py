@@ -1,6 +1,7 @@
 """The simulated source: load_benchmark on tiny data, formats, DataLoader, views, and the frozen manifests."""
 
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -112,7 +113,7 @@ def test_auto_falls_back_to_simulated_with_a_warning(cache, monkeypatch):
 
 def test_damaged_simulated_cache_is_rebuilt(cache):
     bench = load_benchmark("MEM", source="simulated", size="tiny", cache_dir=cache)
-    path = bench._prepared["MEM"].split_path("test")
+    path = bench.prepared["MEM"].split_path("test")
     path.write_bytes(path.read_bytes()[:-10])
     with pytest.warns(RuntimeWarning, match=r"(?s)Corrupted cache.*Rebuilding the simulated data"):
         again = load_benchmark("MEM", source="simulated", size="tiny", cache_dir=cache)
@@ -195,3 +196,14 @@ def test_same_manifest_from_processes_with_different_hash_seeds(tmp_path):
         )
         prints.append(out.stdout.strip())
     assert prints[0] == prints[1] == frozen_simulated_manifests("tiny")["NUC"].fingerprint()
+
+
+def test_prepared_is_the_public_read_only_view_of_the_data_on_disk(cache):
+    bench = load_benchmark(["MITO", "NUC"], source="simulated", size="tiny", cache_dir=cache)
+    assert list(bench.prepared) == ["MITO", "NUC"]
+    for name, prepared in bench.prepared.items():
+        # The manifest on disk is the one the test fingerprint was computed from (data/manifest.py).
+        assert prepared.manifest.fingerprint("test") == bench.benchmark.fingerprint(name)
+        assert prepared.split_path("test").is_file() and Path(cache) in prepared.root.parents
+    with pytest.raises(TypeError):
+        bench.prepared["MEM"] = bench.prepared["MITO"]  # type: ignore[index]

@@ -7,7 +7,7 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from microsr_bench._cli_leaderboard import leaderboard
+from leaderboard.cli import leaderboard
 from microsr_bench.scoring.record import write_result
 
 REQUIRED = [

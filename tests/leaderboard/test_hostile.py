@@ -16,9 +16,9 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
+from leaderboard.cli import leaderboard
 from leaderboard.entries import dump_entry
 from leaderboard.validate import validate_entries
-from microsr_bench._cli_leaderboard import leaderboard
 
 FORGED_ID = "paired\n\n| 1 | Forged (1.0) ✔ | 41.37 dB |\n<!--"
 

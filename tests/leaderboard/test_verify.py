@@ -11,11 +11,11 @@ import json
 import pytest
 from click.testing import CliRunner
 
+from leaderboard.cli import leaderboard
 from leaderboard.entries import Verification, entry_from_record, read_entry
 from leaderboard.validate import validate_entries
 from leaderboard.verifiers import verifiers
 from leaderboard.verify import verify_entries
-from microsr_bench._cli_leaderboard import leaderboard
 from microsr_bench.errors import SubmissionError
 from microsr_bench.scoring.record import write_result
 

@@ -153,7 +153,7 @@ BASICSR = read_fixture("basicsr_metrics")["psnr_ssim"]
 @pytest.mark.parametrize("row", BASICSR, ids=lambda row: f"seed{row['seed']}-{row['size']}")
 def test_paper_recipe_equals_basicsr(row):
     target, test = structured_pair(row["seed"], row["size"])
-    scores = score_pair(test, target, recipes=("paper",), metrics=("psnr", "ssim"))["paper"]
+    scores = score_pair(reference=target, prediction=test, recipes=("paper",), metrics=("psnr", "ssim"))["paper"]
     assert abs(scores["psnr"] - row["psnr"]) <= TOL
     assert abs(scores["ssim"] - row["ssim"]) <= TOL
 

@@ -18,6 +18,7 @@ EXPECTED = [
     "feature_statistics",
     "fid",
     "field_means",
+    "find_inception_weights",
     "fit_niqe_model",
     "frechet_distance",
     "get_metric_info",

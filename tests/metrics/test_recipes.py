@@ -5,7 +5,16 @@ import pytest
 import torch
 
 from microsr_bench.errors import InvalidArgumentError, UnknownNameError
-from microsr_bench.metrics import get_recipe, list_recipes, psnr, score_batch, score_pair, ssim, to_unit_float
+from microsr_bench.metrics import (
+    get_recipe,
+    list_recipes,
+    psnr,
+    score_batch,
+    score_group,
+    score_pair,
+    ssim,
+    to_unit_float,
+)
 from microsr_bench.metrics.recipes import RECIPES, Recipe
 
 
@@ -70,7 +79,8 @@ def test_unknown_recipe_did_you_mean():
     with pytest.raises(UnknownNameError, match=r"Unknown recipe 'papr'.*Did you mean 'paper'\?"):
         get_recipe("papr")
     with pytest.raises(UnknownNameError, match="Did you mean 'normalized'"):
-        score_pair(*_pair(), recipes=("normalised",))
+        pred, target = _pair()
+        score_pair(reference=target, prediction=pred, recipes=("normalised",))
 
 
 def test_recipe_config_is_validated():
@@ -87,7 +97,7 @@ def test_recipe_config_is_validated():
 def test_paper_quantises_like_basicsr_tensor2img():
     # round(255 x) half to even, clipped: 0.5 -> 127.5 -> 128; 1.2 -> 255; -0.1 -> 0; 0.25 -> 63.75 -> 64.
     pred = np.array([[0.5, 1.2], [-0.1, 0.25]])
-    pair = get_recipe("paper").prepare(pred, np.full((2, 2), 0.5))
+    pair = get_recipe("paper").prepare(reference=np.full((2, 2), 0.5), prediction=pred)
     np.testing.assert_array_equal(pair.prediction, [[128, 255], [0, 64]])
     np.testing.assert_array_equal(pair.target, np.full((2, 2), 128))
     assert pair.data_range == 255.0
@@ -95,7 +105,7 @@ def test_paper_quantises_like_basicsr_tensor2img():
 
 def test_float_recipe_is_identity():
     pred, target = _pair()
-    pair = get_recipe("float").prepare(pred, target)
+    pair = get_recipe("float").prepare(reference=target, prediction=pred)
     np.testing.assert_array_equal(pair.prediction, pred)
     np.testing.assert_array_equal(pair.target, target)
 
@@ -104,7 +114,7 @@ def test_normalized_recipe_closed_form():
     # Target: (t - p0.1) / (p99.9 - p0.1) with NumPy's linear-interpolation percentiles. Prediction: the
     # least-squares line a x + b onto that target, here checked against numpy.polyfit (independent solver).
     pred, target = _pair()
-    pair = get_recipe("normalized").prepare(pred, target)
+    pair = get_recipe("normalized").prepare(reference=target, prediction=pred)
     low, high = np.percentile(target, [0.1, 99.9])
     np.testing.assert_allclose(pair.target, (target - low) / (high - low), rtol=1e-12)
     slope, intercept = np.polyfit(pred.ravel(), pair.target.ravel(), 1)
@@ -114,35 +124,40 @@ def test_normalized_recipe_closed_form():
 def test_normalized_recipe_is_affine_invariant():
     # A prediction off by gain and offset scores exactly as the original (the fit undoes it).
     pred, target = _pair()
-    base = score_pair(pred, target, recipes=("normalized",))["normalized"]
-    moved = score_pair(0.3 * pred + 0.2, target, recipes=("normalized",))["normalized"]
+    base = score_pair(reference=target, prediction=pred, recipes=("normalized",))["normalized"]
+    moved = score_pair(reference=target, prediction=0.3 * pred + 0.2, recipes=("normalized",))["normalized"]
     for metric, value in base.items():
         assert moved[metric] == pytest.approx(value, abs=1e-9), metric
     # ... while the float recipe sees the change.
-    assert score_pair(0.3 * pred + 0.2, target, recipes=("float",))["float"]["psnr"] < base["psnr"] - 1
+    assert (
+        score_pair(reference=target, prediction=0.3 * pred + 0.2, recipes=("float",))["float"]["psnr"]
+        < base["psnr"] - 1
+    )
 
 
 def test_normalized_constant_prediction_maps_to_target_mean():
     _, target = _pair()
-    pair = get_recipe("normalized").prepare(np.full_like(target, 0.3), target)
+    pair = get_recipe("normalized").prepare(reference=target, prediction=np.full_like(target, 0.3))
     np.testing.assert_allclose(pair.prediction, pair.target.mean())
 
 
 def test_normalized_constant_target_is_an_error():
     with pytest.raises(InvalidArgumentError, match="cannot be percentile-normalised"):
-        get_recipe("normalized").prepare(np.random.default_rng(0).random((8, 8)), np.full((8, 8), 0.4))
+        get_recipe("normalized").prepare(
+            reference=np.full((8, 8), 0.4), prediction=np.random.default_rng(0).random((8, 8))
+        )
 
 
 def test_recipe_input_rules():
     pred, target = _pair()
     with pytest.raises(InvalidArgumentError, match="to_unit_float"):
-        get_recipe("float").prepare((pred * 255).astype(np.uint8), target)
+        get_recipe("float").prepare(reference=target, prediction=(pred * 255).astype(np.uint8))
     with pytest.raises(InvalidArgumentError, match=r"target values span \[.*, 2\], expected \[0, 1\]"):
-        get_recipe("float").prepare(pred, target * 2 / target.max())
+        get_recipe("float").prepare(reference=target * 2 / target.max(), prediction=pred)
     with pytest.raises(InvalidArgumentError, match="same shape"):
-        get_recipe("float").prepare(pred[:, :-1], target)
+        get_recipe("float").prepare(reference=target, prediction=pred[:, :-1])
     with pytest.raises(InvalidArgumentError, match="NaN"):
-        get_recipe("float").prepare(np.full_like(pred, np.nan), target)
+        get_recipe("float").prepare(reference=target, prediction=np.full_like(pred, np.nan))
 
 
 # --- scoring -----------------------------------------------------------------------------------------
@@ -150,7 +165,7 @@ def test_recipe_input_rules():
 
 def test_score_pair_structure_and_values():
     pred, target = _pair()
-    scores = score_pair(pred, target)
+    scores = score_pair(reference=target, prediction=pred)
     assert list(scores) == ["paper", "float", "normalized"]
     assert all(list(m) == ["psnr", "ssim", "ms_ssim", "nrmse"] for m in scores.values())
     # float recipe = the plain metrics with data range 1 (reference first); paper = the 8-bit copies.
@@ -161,33 +176,39 @@ def test_score_pair_structure_and_values():
 
 def test_score_batch_equals_score_pair_per_image():
     pred, target = _pair((3, 180, 180))
-    batch = score_batch(pred, target, recipes=("paper", "normalized"), metrics=("psnr", "nrmse"))
+    batch = score_batch(reference=target, prediction=pred, recipes=("paper", "normalized"), metrics=("psnr", "nrmse"))
     for i in range(3):
-        single = score_pair(pred[i], target[i], recipes=("paper", "normalized"), metrics=("psnr", "nrmse"))
+        single = score_pair(
+            reference=target[i], prediction=pred[i], recipes=("paper", "normalized"), metrics=("psnr", "nrmse")
+        )
         for recipe, values in single.items():
             for metric, value in values.items():
                 assert batch[recipe][metric].shape == (3,)
                 assert batch[recipe][metric][i] == pytest.approx(value, abs=1e-12)
     # torch input gives the same numbers (bfloat16 too, widened exactly)
     bf16 = torch.from_numpy(pred).to(torch.bfloat16)
-    widened = score_pair(bf16[0], torch.from_numpy(target[0]), recipes=("float",), metrics=("psnr",))
+    widened = score_pair(
+        reference=torch.from_numpy(target[0]), prediction=bf16[0], recipes=("float",), metrics=("psnr",)
+    )
     assert widened["float"]["psnr"] == psnr(target[0], bf16[0].double().numpy(), data_range=1.0)
-    torch_batch = score_batch(torch.from_numpy(pred), torch.from_numpy(target), recipes=("paper",), metrics=("psnr",))
+    torch_batch = score_batch(
+        reference=torch.from_numpy(target), prediction=torch.from_numpy(pred), recipes=("paper",), metrics=("psnr",)
+    )
     np.testing.assert_array_equal(torch_batch["paper"]["psnr"], batch["paper"]["psnr"])
 
 
 def test_score_argument_errors():
     pred, target = _pair()
     with pytest.raises(UnknownNameError, match="Did you mean 'ssim'"):
-        score_pair(pred, target, metrics=("sssim",))
+        score_pair(reference=target, prediction=pred, metrics=("sssim",))
     with pytest.raises(UnknownNameError, match="niqe"):
-        score_pair(pred, target, metrics=("niqe",))
+        score_pair(reference=target, prediction=pred, metrics=("niqe",))
     with pytest.raises(InvalidArgumentError, match="sequence of names"):
-        score_pair(pred, target, recipes="paper")
+        score_pair(reference=target, prediction=pred, recipes="paper")
     with pytest.raises(InvalidArgumentError, match="use score_batch"):
-        score_pair(pred[None], target[None])
+        score_pair(reference=target[None], prediction=pred[None])
     with pytest.raises(InvalidArgumentError, match="use score_pair"):
-        score_batch(pred, target)
+        score_batch(reference=target, prediction=pred)
 
 
 def test_score_group_equals_score_batch_with_repeated_target():
@@ -199,8 +220,8 @@ def test_score_group_equals_score_batch_with_repeated_target():
     rng = np.random.default_rng(7)
     target = np.clip(np.linspace(0, 1, 200 * 200).reshape(200, 200) + 0.05 * rng.standard_normal((200, 200)), 0, 1)
     predictions = np.clip(0.7 * target[None] + 0.1 + 0.05 * rng.standard_normal((3, 200, 200)), 0, 1)
-    grouped = score_group(predictions, target)
-    batched = score_batch(predictions, np.repeat(target[None], 3, axis=0))
+    grouped = score_group(reference=target, predictions=predictions)
+    batched = score_batch(reference=np.repeat(target[None], 3, axis=0), prediction=predictions)
     for recipe in batched:
         for metric in batched[recipe]:
             np.testing.assert_allclose(grouped[recipe][metric], batched[recipe][metric], rtol=1e-12, atol=1e-12)
@@ -210,7 +231,7 @@ def test_score_group_shape_errors():
     from microsr_bench.metrics import score_group
 
     with pytest.raises(InvalidArgumentError, match=r"prepare_group needs predictions \(B, H, W\) and one target"):
-        score_group(np.zeros((2, 20, 20)), np.zeros((21, 20)))
+        score_group(reference=np.zeros((21, 20)), predictions=np.zeros((2, 20, 20)))
 
 
 # --- crop_border -----------------------------------------------------------------------------------
@@ -222,12 +243,17 @@ def test_crop_border_equals_a_manual_crop_scored_by_scikit_image():
     from skimage.metrics import peak_signal_noise_ratio, structural_similarity
 
     pred, target = _pair(shape=(64, 72), seed=4)
-    scores = score_pair(pred, target, recipes=("paper",), metrics=("psnr", "ssim"), crop_border=3)["paper"]
+    scores = score_pair(reference=target, prediction=pred, recipes=("paper",), metrics=("psnr", "ssim"), crop_border=3)[
+        "paper"
+    ]
     p8, t8 = (np.clip(np.round(255 * a[3:-3, 3:-3]), 0, 255) for a in (pred, target))
     assert scores["psnr"] == pytest.approx(peak_signal_noise_ratio(t8, p8, data_range=255), abs=1e-9)
     ref = structural_similarity(t8, p8, data_range=255, gaussian_weights=True, sigma=1.5, use_sample_covariance=False)
     assert scores["ssim"] == pytest.approx(ref, abs=1e-9)
-    assert scores["psnr"] != score_pair(pred, target, recipes=("paper",), metrics=("psnr",))["paper"]["psnr"]
+    assert (
+        scores["psnr"]
+        != score_pair(reference=target, prediction=pred, recipes=("paper",), metrics=("psnr",))["paper"]["psnr"]
+    )
 
 
 def test_crop_border_in_groups_equals_batches():
@@ -237,8 +263,10 @@ def test_crop_border_in_groups_equals_batches():
     target = rng.random((40, 40))
     preds = np.clip(target + 0.1 * rng.standard_normal((3, 40, 40)), 0, 1)
     metrics = ("psnr", "ssim", "nrmse")  # MS-SSIM needs 161 pixels a side
-    group = score_group(preds, target, metrics=metrics, crop_border=2)
-    batch = score_batch(preds, np.broadcast_to(target, preds.shape).copy(), metrics=metrics, crop_border=2)
+    group = score_group(reference=target, predictions=preds, metrics=metrics, crop_border=2)
+    batch = score_batch(
+        reference=np.broadcast_to(target, preds.shape).copy(), prediction=preds, metrics=metrics, crop_border=2
+    )
     for recipe in group:
         for metric in group[recipe]:
             np.testing.assert_allclose(group[recipe][metric], batch[recipe][metric], rtol=1e-12)
@@ -248,4 +276,42 @@ def test_crop_border_in_groups_equals_batches():
 def test_crop_border_errors(crop, match):
     pred, target = _pair(shape=(40, 40))
     with pytest.raises(InvalidArgumentError, match=match):
-        score_pair(pred, target, recipes=("paper",), metrics=("psnr",), crop_border=crop)
+        score_pair(reference=target, prediction=pred, recipes=("paper",), metrics=("psnr",), crop_border=crop)
+
+
+# --- argument roles (issue 11: reference first, keyword-only) ----------------------------------------
+
+
+def test_scoring_functions_are_reference_first_and_keyword_only():
+    import pytest
+
+    from microsr_bench.errors import CallError
+
+    pred, target = _pair((40, 40))
+    target = 0.25 + 0.5 * target  # a narrower range than the noisy prediction's: the roles then matter
+    # NRMSE divides by the reference's min-max range (scikit-image's normalized_root_mse, functional.py), so
+    # the closed form rms(pred - target) / (max(target) - min(target)) is the expected number.
+    expected = np.sqrt(np.mean((pred - target) ** 2)) / (target.max() - target.min())
+    new = score_pair(reference=target, prediction=pred, recipes=("float",), metrics=("nrmse",))
+    assert new["float"]["nrmse"] == pytest.approx(expected, rel=1e-12)
+    swapped = score_pair(reference=pred, prediction=target, recipes=("float",), metrics=("nrmse",))
+    assert swapped["float"]["nrmse"] != pytest.approx(expected, rel=1e-6)
+    # The old (prediction, target) order still gives the same numbers for one release, with a warning.
+    for call in (
+        lambda: score_pair(pred, target, recipes=("float",), metrics=("nrmse",)),
+        lambda: score_pair(prediction=pred, target=target, recipes=("float",), metrics=("nrmse",)),
+        lambda: score_pair(pred, target=target, recipes=("float",), metrics=("nrmse",)),
+    ):
+        with pytest.warns(
+            DeprecationWarning, match=r"score_pair\(prediction, target\) .* score_pair\(reference=target"
+        ):
+            assert call() == new
+    with pytest.warns(DeprecationWarning, match=r"prepare\(prediction, target\) with the prediction first"):
+        assert get_recipe("float").prepare(pred, target).target.tolist() == target.tolist()
+    with pytest.warns(DeprecationWarning, match=r"score_group\(predictions, target\)"):
+        old_group = score_group(pred[None], target, recipes=("float",), metrics=("nrmse",))
+    assert old_group["float"]["nrmse"][0] == pytest.approx(expected, rel=1e-12)
+    with pytest.raises(CallError, match=r"score_batch\(\) needs reference=.*prediction missing"):
+        score_batch(reference=target[None])
+    with pytest.raises(CallError, match=r"mixed with keywords; call score_pair\(reference=hr, prediction=sr\)"):
+        score_pair(pred, reference=target)

@@ -60,10 +60,10 @@ def test_blind_synthetic_never_sees_a_real_training_lr_frame(recorder, run, cach
     result = run(recorder, blind_synthetic("MITO", "realesrgan"))
     (call,) = recorder.fit_calls
     bench = load_benchmark("MITO", source="simulated", size="tiny", cache_dir=cache)
-    real_digests = {d for e in bench._prepared["MITO"].manifest.fields("train") for d in e.frame_sha256}
+    real_digests = {d for e in bench.prepared["MITO"].manifest.fields("train") for d in e.frame_sha256}
     assert not {image_sha256(lr) for lr in call["train_lr"]} & real_digests
     assert all("/s" in i for i in call["train_ids"])  # synthetic ids never collide with real frame ids
-    train_fields = set(bench._prepared["MITO"].manifest.hr_ids("train"))
+    train_fields = set(bench.prepared["MITO"].manifest.hr_ids("train"))
     assert {i.split("/")[1] for i in call["train_ids"]} == train_fields  # HR images of the training split
     assert call["validation_ids"] == bench["validation"]["id"]  # validated on real LR
     assert call["train_info"].source_details["MITO"]["synthetic_lr"] == "realesrgan"

@@ -16,7 +16,7 @@ from microsr_bench.scoring.table import PLUS_MINUS
 
 @pytest.fixture
 def score(bench):
-    cache = str(bench._prepared["MITO"].root.parents[2])
+    cache = str(bench.prepared["MITO"].root.parents[2])
 
     def run(folder, *args):
         base = ["score", str(folder), "--source", "simulated", "--cache-dir", cache, "--quiet", "--n-boot", "100"]

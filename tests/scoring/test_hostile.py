@@ -133,7 +133,7 @@ def test_a_folder_named_like_a_prediction_file(write, bench):
 
 def test_wrong_dtype_and_huge_files_are_refused_before_decoding(write, bench):
     folder = write("perfect", fmt="npy", dtype="float32")
-    h, w = bench._prepared["MITO"].manifest.hr_shape
+    h, w = bench.prepared["MITO"].manifest.hr_shape
     first, second = sorted(folder.glob("MITO/*/*.npy"))[:2]
     np.save(first, np.zeros((h, w), np.int32))
     # Eight images' worth in one file (a stack, or a decompression bomb): refused by its size on disk, the
@@ -175,7 +175,7 @@ def test_predictions_json_as_a_folder(write, bench):
 
 
 def test_method_name_from_hostile_metadata_is_not_trusted_blindly(write, bench):
-    from microsr_bench._cli_score import _method_from_metadata
+    from microsr_bench.cli.score import _method_from_metadata
 
     folder = write("perfect")
     meta = json.loads((folder / "predictions.json").read_text())

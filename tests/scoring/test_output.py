@@ -145,7 +145,7 @@ result.write(sys.argv[3])
 
 def test_a_score_killed_mid_write_leaves_nothing_a_rerun_trips_over(write, bench, tmp_path):
     folder = write("bicubic")
-    cache = bench._prepared["MITO"].root.parents[2]
+    cache = bench.prepared["MITO"].root.parents[2]
     out_dir = tmp_path / "out"
     env = {**os.environ, PAUSE_ENV: "60", "OMP_NUM_THREADS": "1"}
     args = [sys.executable, "-c", _KILLED, str(cache), str(folder), str(out_dir / "r.json")]

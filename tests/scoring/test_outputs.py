@@ -1,4 +1,4 @@
-"""Output-folder guards (microsr_bench/scoring/_outputs.py) as write_predictions uses them."""
+"""Output-folder guards (microsr_bench/scoring/folders.py) as write_predictions uses them."""
 
 import errno
 import json
@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from microsr_bench.errors import DiskFullError, InvalidArgumentError
-from microsr_bench.scoring._outputs import check_output_folder, is_stale_temp, remove_stale_temps
+from microsr_bench.scoring.folders import check_output_folder, is_stale_temp, remove_stale_temps
 
 
 def _dead_pid():

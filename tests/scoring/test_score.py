@@ -87,7 +87,7 @@ def test_intervals_are_deterministic(write, bench):
 
 def test_cli_round_trip(write, bench, tmp_path):
     folder = write("bicubic")
-    cache = str(bench._prepared["MITO"].root.parents[2])
+    cache = str(bench.prepared["MITO"].root.parents[2])
     runner = CliRunner()
     result = runner.invoke(
         main,
@@ -140,7 +140,7 @@ def test_cli_round_trip(write, bench, tmp_path):
 def test_cli_reports_problems_and_exits_1(write, bench):
     folder = write("perfect")
     next(folder.glob("NUC/*/*.tif")).unlink()
-    cache = str(bench._prepared["MITO"].root.parents[2])
+    cache = str(bench.prepared["MITO"].root.parents[2])
     args = ["score", str(folder), "--source", "simulated", "--size", "tiny", "--cache-dir", cache, "--quiet"]
     result = CliRunner().invoke(main, [*args, "--protocol", "paired"])
     assert result.exit_code == 1
@@ -195,7 +195,9 @@ def test_crop_border_is_applied_and_recorded(write, bench):
         shape=hr.shape,
         max_value=bench.benchmark.max_values["MITO"],
     )
-    manual = score_group(pred[None, 2:-2, 2:-2], hr[2:-2, 2:-2], recipes=("paper",), metrics=("psnr",))
+    manual = score_group(
+        reference=hr[2:-2, 2:-2], predictions=pred[None, 2:-2, 2:-2], recipes=("paper",), metrics=("psnr",)
+    )
     assert row_crop["paper/psnr"] == pytest.approx(float(manual["paper"]["psnr"][0]), abs=1e-9)
 
 
@@ -216,7 +218,7 @@ def test_fid_and_kid_are_streamed_on_tiles_with_their_counts(write, bench, monke
     validate_record(record)
     assert set(record["set_metrics"]) == {"fid", "kid"} and record["set_metrics"]["fid"] >= 0
     samples = record["set_metrics_samples"]
-    hr_side = max(bench._prepared["MITO"].manifest.hr_shape)
+    hr_side = max(bench.prepared["MITO"].manifest.hr_shape)
     per_image = (
         1
         if hr_side <= 299

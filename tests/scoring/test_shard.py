@@ -47,7 +47,7 @@ def test_workers_must_be_a_positive_count(bench, write, workers):
 
 def test_torchrun_two_ranks_write_the_single_process_record(bench, write, tmp_path: Path):
     folder = write("bicubic")
-    cache = str(bench._prepared["MITO"].root.parents[2])
+    cache = str(bench.prepared["MITO"].root.parents[2])
     args = ["score", str(folder), "--protocol", "paired", "--source", "simulated", "--cache-dir", cache]
     args += ["--quiet", "--n-boot", "200"]
     single = CliRunner().invoke(main, [*args, "--out", str(tmp_path / "single.json")])

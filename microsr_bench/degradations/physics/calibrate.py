@@ -12,7 +12,7 @@ from microsr_bench.data.cards import get_card
 from microsr_bench.degradations.physics.calibration import LRCalibration
 from microsr_bench.degradations.physics.model import PhysicsParams
 from microsr_bench.errors import InvalidArgumentError
-from microsr_bench.realism import _ptc as ptc
+from microsr_bench.realism import ptc
 
 if TYPE_CHECKING:
     import datasets
@@ -24,7 +24,7 @@ MIN_FRAMES = 4
 _MIN_SIDE = 16
 
 
-def _check_max_value(max_value: object) -> int:
+def check_max_value(max_value: object) -> int:
     if isinstance(max_value, (int, np.integer)) and not isinstance(max_value, bool) and max_value > 0:
         bits = math.log2(int(max_value) + 1)
         if bits.is_integer() and 8 <= bits <= 16:
@@ -150,7 +150,7 @@ def calibrate(
     """Fit the LR acquisition to stacks of video-rate frames of the same fields (a photon transfer fit).
 
     1. **Offset and read noise** from the zero-photo-electron peak of the darkest ``dark_fraction`` of pixels
-       (``realism._ptc.fit_dark_peak``), unless ``offset`` is given (e.g. from dark frames, for data with
+       (``realism.ptc.fit_dark_peak``), unless ``offset`` is given (e.g. from dark frames, for data with
        no resolvable peak); then the read noise comes from the PTC at the offset,
        ``read_noise^2 = intercept + G_eff * offset - 1/12`` (much less precise).
     2. **PTC**: per pixel, mean and variance of each interleaved half of the stack, the variance from
@@ -174,11 +174,11 @@ def calibrate(
             realism report measures it from the third cumulant, see ``calibrate_from_realism``).
         bins, dark_fraction, smoothing_px, line_phase, source: fit settings and provenance text.
     """
-    top = _check_max_value(max_value)
+    top = check_max_value(max_value)
     items = _check_stacks(stacks, top)
     hrs = _check_hr(hr_images, items, top) if hr_images is not None else None
     name = get_card(dataset).name if dataset is not None else None
-    excess = _excess(excess_noise_factor, name)
+    excess = excess_noise_factor_for(excess_noise_factor, name)
     _check_settings(bins, dark_fraction, smoothing_px)
     line = _photon_transfer(items, top, bins)
     if offset is None:
@@ -263,7 +263,7 @@ def _signal_fields(
     return signal
 
 
-def _excess(value: float | None, name: str | None) -> float:
+def excess_noise_factor_for(value: float | None, name: str | None) -> float:
     if value is None:
         return PhysicsParams().excess_noise_factor  # generic, documented; never a simulator's value
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not 1.0 <= value <= 3.0:

@@ -9,10 +9,10 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
-from microsr_bench._imageio import atomic_write_text
 from microsr_bench.data.cards import get_card
 from microsr_bench.degradations.physics.model import PhysicsParams
 from microsr_bench.errors import ConfigError, InvalidArgumentError, NotFoundError
+from microsr_bench.imageio import atomic_write_text
 
 __all__ = ["CALIBRATION_FORMAT", "LRCalibration"]
 

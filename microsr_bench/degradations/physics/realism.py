@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from microsr_bench.degradations.physics.calibrate import _check_max_value, _excess
+from microsr_bench.degradations.physics.calibrate import check_max_value, excess_noise_factor_for
 from microsr_bench.degradations.physics.calibration import LRCalibration
 from microsr_bench.errors import InvalidArgumentError
 
@@ -52,11 +52,11 @@ def calibrate_from_realism(
             "fields' notes). Measure bursts of at least 6 frames with some dark background."
         )
     measured_f = _stat(summary, "excess_noise_factor")[0]
-    excess = _excess(excess_noise_factor if excess_noise_factor is not None else measured_f, None)
+    excess = excess_noise_factor_for(excess_noise_factor if excess_noise_factor is not None else measured_f, None)
     frames = [int(f["frames"]) for f in data["fields"].values() if isinstance(f.get("frames"), int)]
     fields = values["effective_gain"][2]
     return LRCalibration(
-        max_value=_check_max_value(int(data.get("max_value") or 4095)),
+        max_value=check_max_value(int(data.get("max_value") or 4095)),
         effective_gain=float(values["effective_gain"][0]),  # type: ignore[arg-type]
         effective_gain_se=values["effective_gain"][1] or 0.0,
         offset=float(values["lr_offset"][0]),  # type: ignore[arg-type]

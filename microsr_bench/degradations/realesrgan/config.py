@@ -15,10 +15,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, get_args
 
-from microsr_bench._registry import did_you_mean
 from microsr_bench.degradations.realesrgan.jpeg import JpegVariant
 from microsr_bench.degradations.realesrgan.kernels import KERNEL_FAMILIES, KernelFamily
 from microsr_bench.errors import ConfigError
+from microsr_bench.registry import did_you_mean
 
 _PAIR_FIELDS: dict[str, tuple[float, float]] = {
     # field: (smallest allowed low, largest allowed high)

@@ -362,7 +362,7 @@ def test_calibrate_from_benchmark_errors(tiny: BenchmarkDict) -> None:
     ],
 )
 def test_dark_peak_fit_errors(values: np.ndarray, match: str) -> None:
-    from microsr_bench.realism._ptc import fit_dark_peak
+    from microsr_bench.realism.ptc import fit_dark_peak
 
     with pytest.raises(InvalidArgumentError, match=match):
         fit_dark_peak(values.astype(np.int64), 4095)

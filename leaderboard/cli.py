@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 import click
 
-from microsr_bench._cli_group import ErrorReportingGroup
+from microsr_bench.cli.group import ErrorReportingGroup
 
 _ROOT = click.option(
     "--root",

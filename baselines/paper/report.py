@@ -8,8 +8,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from microsr_bench._imageio import atomic_write_text
 from microsr_bench.data.cards import DATASET_NAMES
+from microsr_bench.imageio import atomic_write_text
 from microsr_bench.scoring.record import SCHEMA_VERSION, SET_TYPE, json_safe, validate_result_set
 
 SHOT_LABELS = {200: "200", 400: "400", 800: "800", None: "full"}

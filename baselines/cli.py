@@ -2,7 +2,7 @@
 
 Thin commands over ``baselines`` and ``microsr_bench.scoring``; heavy imports happen inside them. Under
 ``torchrun --nproc_per_node=N -m microsr_bench.cli train ...`` training runs DistributedDataParallel, one
-process per GPU (or CPU with Gloo); only rank 0 prints and writes. ``python -m microsr_bench._cli_baselines``
+process per GPU (or CPU with Gloo); only rank 0 prints and writes. ``python -m baselines.cli``
 runs the two commands on their own.
 """
 
@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from microsr_bench._device import device_option_callback
 from microsr_bench.data.profiles import SizeName
+from microsr_bench.device import device_option_callback
 
 if TYPE_CHECKING:
     from microsr_bench.data.load import SourceName
@@ -127,15 +127,14 @@ def train_cmd(
     """Train a Real-ESRGAN baseline (RECIPE resrgan-b or resrgan-s) and save its weights in the workdir."""
     from baselines.realesrgan.method import export_path
     from baselines.realesrgan.recipes import default_workdir
-    from baselines.registry import BASELINES
+    from microsr_bench.protocols.method import load_method
 
     bench = _load(dataset, shots, source, size, cache_dir, quiet)
     workdir = workdir or default_workdir()
     extra: dict[str, Any] = {"cache_dir": cache_dir, "resume": resume}
     if recipe == "resrgan-s":
         extra["synthesis"] = synthesis
-    factory = BASELINES[recipe][0]
-    method: Any = factory(_options(budget, device, seed, workdir, weights, quiet, extra))
+    method: Any = load_method(recipe, _options(budget, device, seed, workdir, weights, quiet, extra))
     try:
         method.fit(bench["train"], bench["validation"])
     finally:
@@ -223,7 +222,7 @@ def predict_cmd(
     from microsr_bench.data.cache import default_cache_dir
     from microsr_bench.errors import InvalidArgumentError
     from microsr_bench.protocols.method import load_method, method_name
-    from microsr_bench.scoring._outputs import check_output_folder
+    from microsr_bench.scoring.folders import check_output_folder
     from microsr_bench.scoring.writer import write_model_predictions
 
     data_dirs = [cache_dir or default_cache_dir()]
@@ -253,7 +252,7 @@ def predict_cmd(
 
 
 def _standalone() -> click.Group:
-    from microsr_bench._cli_group import ErrorReportingGroup
+    from microsr_bench.cli.group import ErrorReportingGroup
 
     group = ErrorReportingGroup(name="microsr-bench", help="The train and predict commands on their own.")
     group.add_command(train_cmd)

@@ -98,10 +98,10 @@ def score_cmd(
     """
     from microsr_bench.scoring import MethodInfo, ProtocolInfo, score_predictions
     from microsr_bench.scoring.output import result_paths
-    from microsr_bench.scoring.score import _datasets_in
+    from microsr_bench.scoring.score import datasets_in
 
     # Everything that can be refused without the data is refused before it is loaded or generated.
-    names = _datasets_in(pred_dir, list(datasets) or None)
+    names = datasets_in(pred_dir, list(datasets) or None)
     protocol = _protocol(protocol_name, names, shots, source_dataset, degradation, k)
     json_path, _ = result_paths(out, pred_dir)
     if json_path.exists() and not overwrite:

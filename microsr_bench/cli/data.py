@@ -1,17 +1,14 @@
-"""The ``microsr-bench`` command: a click group whose commands are thin calls into the library."""
+"""The data commands: ``datasets`` (the cards), ``prepare``, ``push-to-hub`` and ``show``; thin calls into
+``microsr_bench.data``, whose heavy imports happen inside the commands."""
 
 from __future__ import annotations
 
 import json
-import sys
-import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 import click
 
-from microsr_bench._cli_group import ErrorReportingGroup
-from microsr_bench._version import __version__
 from microsr_bench.data.cards import DATASET_NAMES, SPLITS, SplitName, get_card
 from microsr_bench.data.profiles import SizeName
 
@@ -19,18 +16,7 @@ if TYPE_CHECKING:
     from microsr_bench.data.cache import VerifyMode
     from microsr_bench.data.load import SourceName
 
-
-def _warning_to_stderr(message: Warning | str, category: type[Warning], *args: object, **kwargs: object) -> None:
-    click.echo(f"Warning: {message}", err=True)
-
-
-@click.group(
-    cls=ErrorReportingGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100}
-)
-@click.version_option(__version__, prog_name="microsr-bench")
-def main() -> None:
-    """Benchmark for super-resolving and denoising video-rate fluorescence microscope images."""
-    warnings.showwarning = _warning_to_stderr
+__all__ = ["datasets_cmd", "prepare_cmd", "push_to_hub_cmd", "show_cmd"]
 
 
 def _card_row(name: str) -> dict[str, Any]:
@@ -50,7 +36,7 @@ def _card_row(name: str) -> dict[str, Any]:
     }
 
 
-@main.group("datasets", invoke_without_command=True)
+@click.group("datasets", invoke_without_command=True)
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.pass_context
 def datasets_cmd(ctx: click.Context, as_json: bool) -> None:
@@ -100,7 +86,7 @@ def datasets_info(name: str, as_json: bool) -> None:
             click.echo(f"{key}: {value}")
 
 
-@main.command("prepare")
+@click.command("prepare")
 @click.argument("root", required=False, type=click.Path(path_type=Path))
 @click.option("--simulated", is_flag=True, help="Generate the simulated default data instead of ingesting ROOT.")
 @click.option("--size", type=click.Choice(["full", "small", "tiny"]), default="full", show_default=True)
@@ -157,7 +143,7 @@ def prepare_cmd(
         click.echo(f"{name}: prepared at {data.root}, test fingerprint {data.manifest.fingerprint('test')}{flag}")
 
 
-@main.command("push-to-hub")
+@click.command("push-to-hub")
 @click.argument("repo")
 @click.option("--dataset", "names", multiple=True, help="Only these sub-datasets (repeatable).")
 @click.option("--source", type=click.Choice(["folder", "simulated"]), default="folder", show_default=True)
@@ -179,7 +165,7 @@ def push_to_hub_cmd(
     from microsr_bench.data.hub import push_to_hub, write_hub_layout
 
     bench = load_benchmark(list(names) or "all", source=source, size=size, cache_dir=cache_dir)
-    prepared = bench._prepared
+    prepared = bench.prepared
     if local_dir is not None:
         write_hub_layout(prepared, local_dir)
         click.echo(f"Wrote the hub layout for {', '.join(prepared)} to {local_dir} (not uploaded).")
@@ -188,7 +174,7 @@ def push_to_hub_cmd(
     click.echo(f"Uploaded to {repo} at commit {sha}; load with hub_repo={repo!r}, revision={sha!r}.")
 
 
-@main.command("show")
+@click.command("show")
 @click.argument("name")
 @click.option("--split", type=click.Choice(list(SPLITS)), default="test", show_default=True)
 @click.option("--index", type=int, default=0, show_default=True, help="Field of view within the split.")
@@ -224,30 +210,3 @@ def show_cmd(
     bench = load_benchmark(name, source=source, size=size, cache_dir=cache_dir)
     path = render_panel(bench, target, split=split, index=index)
     click.echo(f"Wrote {path}")
-
-
-def _register_commands() -> None:
-    from microsr_bench._cli_baselines import predict_cmd, train_cmd
-    from microsr_bench._cli_compare import compare_cmd
-    from microsr_bench._cli_leaderboard import leaderboard
-    from microsr_bench._cli_protocols import evaluate_cmd, reproduce_cmd
-    from microsr_bench._cli_realism import realism_cmd
-    from microsr_bench._cli_score import score_cmd
-
-    for command in (
-        score_cmd,
-        compare_cmd,
-        predict_cmd,
-        train_cmd,
-        evaluate_cmd,
-        reproduce_cmd,
-        realism_cmd,
-        leaderboard,
-    ):
-        main.add_command(command)
-
-
-_register_commands()
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())

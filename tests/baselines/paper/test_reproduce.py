@@ -5,8 +5,8 @@ import json
 from click.testing import CliRunner
 from PIL import Image
 
+from baselines.paper.reproduction import grid
 from microsr_bench.cli import main
-from microsr_bench.protocols.reproduction import grid
 from microsr_bench.scoring import validate_result_set
 
 
@@ -68,8 +68,8 @@ def test_reproduce_tiny(tmp_path):
 def test_methods_subset_and_unknown_method(tmp_path):
     import pytest
 
+    from baselines.paper.reproduction import reproduce
     from microsr_bench.errors import UnknownNameError
-    from microsr_bench.protocols import reproduce
 
     with pytest.raises(UnknownNameError, match=r"Unknown reproduce method 'bicubc'.*Did you mean 'bicubic'"):
         reproduce("tiny", methods=("bicubc",), out_dir=tmp_path)
@@ -79,7 +79,7 @@ def test_methods_subset_and_unknown_method(tmp_path):
 def test_report_shows_only_the_methods_that_ran(tmp_path):
     # A grid run with --methods leaves the other methods out: their rows and tables must not appear as
     # placeholders. Records are the minimal fields the report reads, as a result set's records carry them.
-    from microsr_bench.protocols.report import _dataset_table, _macro_table, _table_six
+    from baselines.paper.report import _dataset_table, _macro_table, _table_six
 
     def record(method, dataset, protocol="paired", shots=None, **parameters):
         summary = {"mean": 0.5, "sem": 0.01, "ci95": [0.48, 0.52]}
@@ -107,8 +107,8 @@ def test_tables_are_written_after_every_job_and_stale_temporaries_removed(tmp_pa
     import subprocess
     import sys
 
-    import microsr_bench.protocols.report as report
-    from microsr_bench.protocols import reproduce
+    import baselines.paper.report as report
+    from baselines.paper.reproduction import reproduce
 
     # A killed earlier run's hidden prediction folder, named as the writer names them (pid of a dead process).
     dead = int(subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True).stdout)
@@ -138,3 +138,15 @@ def test_tables_are_written_after_every_job_and_stale_temporaries_removed(tmp_pa
     assert "**Partial:** 1 of 4 jobs finished" in seen[0][2] and "| bicubic |" in seen[0][2]
     assert "**Partial:**" not in seen[-1][2] and seen[-1][1], "the last report is complete and has its plots"
     assert (tmp_path / "out" / "burst.png").is_file()
+
+
+def test_reproduce_lives_in_baselines_paper_and_the_old_name_says_where():
+    import pytest
+
+    import baselines.paper
+    import microsr_bench.protocols
+    from baselines.paper.reproduction import reproduce
+
+    assert baselines.paper.reproduce is reproduce
+    with pytest.raises(AttributeError, match=r"moved to baselines\.paper\.reproduce"):
+        microsr_bench.protocols.reproduce  # noqa: B018

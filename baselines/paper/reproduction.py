@@ -25,10 +25,10 @@ from typing import Any
 
 from tqdm.auto import tqdm
 
-from microsr_bench._device import check_device
 from microsr_bench.data.cards import DATASET_NAMES
 from microsr_bench.data.load import SourceName
 from microsr_bench.data.profiles import SizeName, get_profile
+from microsr_bench.device import check_device
 from microsr_bench.protocols.evaluation import Overwrite, check_results_folder, evaluate
 from microsr_bench.protocols.method import Budget, MethodOptions
 from microsr_bench.protocols.protocols import (
@@ -39,7 +39,7 @@ from microsr_bench.protocols.protocols import (
     paired,
     zero_shot,
 )
-from microsr_bench.scoring._outputs import remove_stale_temps
+from microsr_bench.scoring.folders import remove_stale_temps
 
 SHOTS: tuple[int | None, ...] = (200, 400, 800, None)
 #: The methods of the grid, in the order their jobs run.
@@ -168,7 +168,7 @@ class _IncrementalReport:
         self.last_plot = time.perf_counter()
 
     def __call__(self, records: list[dict[str, Any]], done: int) -> None:
-        from microsr_bench.protocols.report import write_report
+        from baselines.paper.report import write_report
 
         now = time.perf_counter()
         plots = done == self.total or now - self.last_plot > 10 * self.plot_seconds
@@ -204,7 +204,7 @@ def reproduce(
     """
     unknown = sorted(set(methods) - set(METHODS))
     if unknown:
-        from microsr_bench._registry import unknown_name
+        from microsr_bench.registry import unknown_name
 
         raise unknown_name("reproduce method", unknown[0], list(METHODS))
     check_device(device)
