@@ -157,7 +157,7 @@ def _motile_mask(rng: np.random.Generator, grid: PhantomGrid, fraction: float) -
     for _ in range(60):
         mid = 0.5 * (lo + hi)
         lo, hi = (mid, hi) if 0.5 * math.erfc(mid / math.sqrt(2.0)) > fraction else (lo, mid)
-    mask = np.clip((noise - lo) / 0.25 + 0.5, 0.0, 1.0)
+    mask = np.clip((noise - quantise_scalar(lo)) / 0.25 + 0.5, 0.0, 1.0)
     return quantise(upsample(mask, spacing, grid))
 
 

@@ -141,7 +141,9 @@ def test_same_bytes_in_another_process_with_other_hash_seed_and_simd() -> None:
         "import hashlib, numpy as np; from microsr_bench.simulate import simulate_field; "
         "f = simulate_field('NUC', 2, hr_shape=(64, 64), lr_shape=(32, 32), frames=3); "
         "g = simulate_field('MEM', 1, hr_shape=(64, 64), lr_shape=(32, 32), frames=3); "
-        "print(hashlib.sha256(f.hr.tobytes() + f.lr.tobytes() + g.hr.tobytes() + g.lr.tobytes()).hexdigest())"
+        "h = simulate_field('MITO', 3, hr_shape=(64, 64), lr_shape=(32, 32), frames=3); "
+        "m = simulate_field('MPM', 1, hr_shape=(64, 64), lr_shape=(32, 32), frames=3); "
+        "print(hashlib.sha256(b''.join(a.tobytes() for x in (f, g, h, m) for a in (x.hr, x.lr))).hexdigest())"
     )
     env = {
         **os.environ,
@@ -150,12 +152,11 @@ def test_same_bytes_in_another_process_with_other_hash_seed_and_simd() -> None:
         "NPY_DISABLE_CPU_FEATURES": " ".join(_dispatched_cpu_features()),
     }
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
-    f = simulate_field("NUC", 2, hr_shape=(64, 64), lr_shape=(32, 32), frames=3)
-    g = simulate_field("MEM", 1, hr_shape=(64, 64), lr_shape=(32, 32), frames=3)
-    assert (
-        out.stdout.strip()
-        == hashlib.sha256(f.hr.tobytes() + f.lr.tobytes() + g.hr.tobytes() + g.lr.tobytes()).hexdigest()
-    )
+    fields = [
+        simulate_field(name, index, hr_shape=(64, 64), lr_shape=(32, 32), frames=3)
+        for name, index in (("NUC", 2), ("MEM", 1), ("MITO", 3), ("MPM", 1))
+    ]
+    assert out.stdout.strip() == hashlib.sha256(b"".join(a.tobytes() for x in fields for a in (x.hr, x.lr))).hexdigest()
 
 
 def test_non_square_fields() -> None:

@@ -1,0 +1,91 @@
+"""Maintainer tool: the "oracle" score of the simulated data, per sub-dataset, on the test split.
+
+    python tools/simulator_oracle.py --version 2.0 --workers 2 [--fields N] [--json out.json]
+
+The oracle is what a trivial method reaches when it is allowed to look at the answer's intensity scale: the
+mean of all the field's LR frames, up-sampled by bicubic x2 (PyTorch, align_corners=False, as the bicubic
+baseline), then mapped by the best global affine intensity map a x + b fitted to the HR target by least
+squares, clipped to [0, 1] and scored with the paper recipe (8-bit PSNR and SSIM, ``microsr_bench.metrics``).
+One prediction per field (the mean), so each field counts once. A simulator whose oracle beats every model of
+the paper is too clean (issue 12: simulator 1.0 gave 33.6 dB / 0.914 on two MITO fields).
+
+Fields are simulated directly (full size, 100 frames, the test split's field indices), so no cache is needed;
+``--version 1.0`` scores the retired 1.0 model the same way.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from microsr_bench.data.cards import DATASET_NAMES, get_card
+from microsr_bench.data.simulated import simulated_hr_id
+from microsr_bench.data.splits import assign_splits
+from microsr_bench.metrics.recipes import score_pair
+
+
+def oracle_prediction(lr: np.ndarray, hr: np.ndarray, max_value: int) -> np.ndarray:
+    """Mean LR frame, bicubic x2, best affine map to ``hr``; float in [0, 1]."""
+    mean = torch.from_numpy(lr.astype(np.float64).mean(axis=0) / max_value)[None, None]
+    up = torch.nn.functional.interpolate(mean, scale_factor=2, mode="bicubic", align_corners=False)[0, 0].numpy()
+    target = hr.astype(np.float64) / max_value
+    design = np.stack([up.ravel(), np.ones(up.size)], axis=1)
+    (a, b), *_ = np.linalg.lstsq(design, target.ravel(), rcond=None)
+    return np.clip(a * up + b, 0.0, 1.0)
+
+
+def score_field(job: tuple[str, int, str, int]) -> tuple[str, int, float, float]:
+    from microsr_bench.simulate import default_params, simulate_field
+
+    name, index, version, frames = job
+    field = simulate_field(name, index, frames=frames, params=default_params(name, version=version))  # type: ignore[arg-type]
+    top = get_card(name).max_value
+    prediction = oracle_prediction(field.lr, field.hr, top)
+    scores = score_pair(prediction, field.hr.astype(np.float64) / top, recipes=("paper",), metrics=("psnr", "ssim"))
+    return name, index, scores["paper"]["psnr"], scores["paper"]["ssim"]
+
+
+def test_indices(name: str) -> list[int]:
+    card = get_card(name)
+    ids = [simulated_hr_id(i) for i in range(card.hr_images.total)]
+    return [int(hr_id[1:]) for hr_id in assign_splits(name, ids, card.hr_images)["test"]]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", choices=["1.0", "2.0"], default="2.0")
+    parser.add_argument("--fields", type=int, help="at most this many test fields per dataset (default: all)")
+    parser.add_argument("--frames", type=int, default=100)
+    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--json", type=Path, help="write per-field scores here")
+    args = parser.parse_args()
+    jobs = [
+        (name, index, args.version, args.frames)
+        for name in DATASET_NAMES
+        for index in test_indices(name)[: args.fields]
+    ]
+    if args.workers > 1:
+        with multiprocessing.get_context("spawn").Pool(args.workers) as pool:
+            results = pool.map(score_field, jobs)
+    else:
+        results = [score_field(job) for job in jobs]
+    print(f"oracle (mean of {args.frames} frames, bicubic x2, best affine map), simulator {args.version}, paper recipe")
+    print(f"{'dataset':8} {'fields':>6} {'PSNR':>7} {'SSIM':>7}")
+    table = {}
+    for name in DATASET_NAMES:
+        rows = [r for r in results if r[0] == name]
+        psnr, ssim = float(np.mean([r[2] for r in rows])), float(np.mean([r[3] for r in rows]))
+        table[name] = {"fields": len(rows), "psnr": psnr, "ssim": ssim}
+        print(f"{name:8} {len(rows):6d} {psnr:7.2f} {ssim:7.3f}")
+    if args.json:
+        payload = {"version": args.version, "frames": args.frames, "datasets": table, "fields": results}
+        args.json.write_text(json.dumps(payload, indent=1))
+
+
+if __name__ == "__main__":
+    main()
