@@ -20,6 +20,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
+from PIL import Image
 from scipy import ndimage
 from skimage.registration import phase_cross_correlation
 
@@ -74,6 +75,9 @@ def main() -> None:
     fig.tight_layout()
     args.out.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(args.out, dpi=80)
+    # A 256-colour palette keeps the committed PNG small (grey and one diverging map need no more).
+    image = Image.open(args.out).convert("RGB")
+    image.quantize(colors=256, method=Image.Quantize.MEDIANCUT).save(args.out, optimize=True)
     print(f"wrote {args.out}")
 
 
