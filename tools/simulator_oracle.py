@@ -10,7 +10,9 @@ One prediction per field (the mean), so each field counts once. A simulator whos
 the paper is too clean (issue 12: simulator 1.0 gave 33.6 dB / 0.914 on two MITO fields).
 
 Fields are simulated directly (full size, 100 frames, the test split's field indices), so no cache is needed;
-``--version 1.0`` scores the retired 1.0 model the same way.
+``--version 1.0`` scores the retired 1.0 model the same way. ``--cache-dir DIR`` reads the test split of
+already generated full 2.0 data instead (e.g. the cache of ``tools/freeze_manifests.py --size full
+--cache-dir DIR``), which gives the same images without simulating them again.
 """
 
 from __future__ import annotations
@@ -50,6 +52,26 @@ def score_field(job: tuple[str, int, str, int]) -> tuple[str, int, float, float]
     return name, index, scores["paper"]["psnr"], scores["paper"]["ssim"]
 
 
+def score_cached(
+    name: str, cache_dir: Path, limit: int | None, size: str = "full"
+) -> list[tuple[str, int, float, float]]:
+    """Oracle scores of the test fields of generated data in ``cache_dir``."""
+    from microsr_bench.data import load_benchmark
+
+    bench = load_benchmark(name, source="simulated", size=size, cache_dir=cache_dir, progress=False)  # type: ignore[arg-type]
+    table = bench["test"].with_format("numpy")
+    ids = np.asarray(table["hr_id"])
+    top = get_card(name).max_value
+    results = []
+    for hr_id in sorted(set(ids.tolist()))[:limit]:
+        rows = table.select(np.flatnonzero(ids == hr_id))
+        lr, hr = np.stack(list(rows["lr"])), rows[0]["hr"]
+        prediction = oracle_prediction(lr, hr, top)
+        scores = score_pair(prediction, hr.astype(np.float64) / top, recipes=("paper",), metrics=("psnr", "ssim"))
+        results.append((name, int(hr_id[1:]), scores["paper"]["psnr"], scores["paper"]["ssim"]))
+    return results
+
+
 def test_indices(name: str) -> list[int]:
     card = get_card(name)
     ids = [simulated_hr_id(i) for i in range(card.hr_images.total)]
@@ -63,7 +85,14 @@ def main() -> None:
     parser.add_argument("--frames", type=int, default=100)
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--json", type=Path, help="write per-field scores here")
+    parser.add_argument("--cache-dir", type=Path, help="read generated full 2.0 data from this cache instead")
     args = parser.parse_args()
+    if args.cache_dir is not None:
+        if args.version != "2.0" or args.frames != 100:
+            parser.error("--cache-dir holds the full 2.0 data: use it with --version 2.0 and 100 frames")
+        results = [r for name in DATASET_NAMES for r in score_cached(name, args.cache_dir, args.fields)]
+        report(args, results)
+        return
     jobs = [
         (name, index, args.version, args.frames)
         for name in DATASET_NAMES
@@ -74,6 +103,10 @@ def main() -> None:
             results = pool.map(score_field, jobs)
     else:
         results = [score_field(job) for job in jobs]
+    report(args, results)
+
+
+def report(args: argparse.Namespace, results: list[tuple[str, int, float, float]]) -> None:
     print(f"oracle (mean of {args.frames} frames, bicubic x2, best affine map), simulator {args.version}, paper recipe")
     print(f"{'dataset':8} {'fields':>6} {'PSNR':>7} {'SSIM':>7}")
     table = {}
