@@ -10,7 +10,7 @@ Random streams: ``variety``, ``phantom``, ``background``, ``motion``, ``geometry
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 import scipy.fft
@@ -263,8 +263,3 @@ def acquire_live_lr(model: LiveModel, frame: int, frames: int, rng: np.random.Ge
     factor = model.params.dwell_ratio * _bleach(model, frame, frames)
     expected = quantise(expected * lat.sensitivity * factor + lat.dark)
     return digitise_analog(expected, lat.chain, rng)
-
-
-def with_live(params: SimulationParams, live: LiveParams) -> SimulationParams:
-    """``params`` with the 2.0 parameters set (a convenience for tests and users)."""
-    return replace(params, live=live)
