@@ -10,9 +10,11 @@ One prediction per field (the mean), so each field counts once. A simulator whos
 the paper is too clean (issue 12: simulator 1.0 gave 33.6 dB / 0.914 on two MITO fields).
 
 Fields are simulated directly (full size, 100 frames, the test split's field indices), so no cache is needed;
-``--version 1.0`` scores the retired 1.0 model the same way. ``--cache-dir DIR`` reads the test split of
-already generated full 2.0 data instead (e.g. the cache of ``tools/freeze_manifests.py --size full
---cache-dir DIR``), which gives the same images without simulating them again.
+``--version 1.0`` scores the retired 1.0 model the same way. ``--ceiling`` (2.0, simulating) scores instead the
+noiseless expected HR image, affinely mapped, against the noisy HR: what the HR's own noise leaves to any method
+that predicts the sample perfectly (a noise-limited ceiling, not a bound on every metric). ``--cache-dir DIR``
+reads the test split of already generated full 2.0 data instead (e.g. the cache of ``tools/freeze_manifests.py
+--size full --cache-dir DIR``), which gives the same images without simulating them again.
 """
 
 from __future__ import annotations
@@ -39,6 +41,23 @@ def oracle_prediction(lr: np.ndarray, hr: np.ndarray, max_value: int) -> np.ndar
     design = np.stack([up.ravel(), np.ones(up.size)], axis=1)
     (a, b), *_ = np.linalg.lstsq(design, target.ravel(), rcond=None)
     return np.clip(a * up + b, 0.0, 1.0)
+
+
+def ceiling_field(job: tuple[str, int, str, int]) -> tuple[str, int, float, float]:
+    """Paper-recipe score of the affinely mapped noiseless HR against the noisy HR of one 2.0 field."""
+    from microsr_bench.simulate import default_params
+    from microsr_bench.simulate._numerics import stream
+    from microsr_bench.simulate.live import acquire_live_hr, build_live_model, expected_live_hr
+
+    name, index, _, frames = job
+    model = build_live_model(name, index, (512, 512), frames, default_params(name))
+    top = get_card(name).max_value
+    hr = acquire_live_hr(model, frames, stream(name, index, "hr")).astype(np.float64) / top
+    clean = expected_live_hr(model, frames)
+    design = np.stack([clean.ravel(), np.ones(clean.size)], axis=1)
+    (a, b), *_ = np.linalg.lstsq(design, hr.ravel(), rcond=None)
+    scores = score_pair(np.clip(a * clean + b, 0.0, 1.0), hr, recipes=("paper",), metrics=("psnr", "ssim"))
+    return name, index, scores["paper"]["psnr"], scores["paper"]["ssim"]
 
 
 def score_field(job: tuple[str, int, str, int]) -> tuple[str, int, float, float]:
@@ -86,6 +105,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--json", type=Path, help="write per-field scores here")
     parser.add_argument("--cache-dir", type=Path, help="read generated full 2.0 data from this cache instead")
+    parser.add_argument("--ceiling", action="store_true", help="score the noiseless HR against the HR (2.0)")
     args = parser.parse_args()
     if args.cache_dir is not None:
         if args.version != "2.0" or args.frames != 100:
@@ -98,16 +118,24 @@ def main() -> None:
         for name in DATASET_NAMES
         for index in test_indices(name)[: args.fields]
     ]
+    if args.ceiling and args.version != "2.0":
+        parser.error("--ceiling is for simulator 2.0")
+    task = ceiling_field if args.ceiling else score_field
     if args.workers > 1:
         with multiprocessing.get_context("spawn").Pool(args.workers) as pool:
-            results = pool.map(score_field, jobs)
+            results = pool.map(task, jobs)
     else:
-        results = [score_field(job) for job in jobs]
+        results = [task(job) for job in jobs]
     report(args, results)
 
 
 def report(args: argparse.Namespace, results: list[tuple[str, int, float, float]]) -> None:
-    print(f"oracle (mean of {args.frames} frames, bicubic x2, best affine map), simulator {args.version}, paper recipe")
+    what = (
+        "noise-limited ceiling (noiseless HR, best affine map)"
+        if getattr(args, "ceiling", False)
+        else (f"oracle (mean of {args.frames} frames, bicubic x2, best affine map)")
+    )
+    print(f"{what}, simulator {args.version}, paper recipe")
     print(f"{'dataset':8} {'fields':>6} {'PSNR':>7} {'SSIM':>7}")
     table = {}
     for name in DATASET_NAMES:

@@ -86,7 +86,7 @@ def default_params_v2(dataset: str, *, motion: str | None = None) -> SimulationP
     if card.name == "MPM":
         # 10-60 um deep: the two-photon signal falls to exp(-2 * 50 / 150) = 0.51 of the shallowest field's;
         # the budget at the shallowest field is raised so that the HR's own noise still allows the paper's
-        # MPM scores (spot-checked on two fields; see docs/simulator.md).
+        # MPM scores (the noise-limited ceiling in docs/simulator.md).
         optics = dataclasses.replace(optics, tissue_depth_um=(10.0, 60.0))
         phantom = TissueParams()
         background = BackgroundParams(autofluorescence=0.05, scatter_fraction=0.15, scatter_fwhm_um=4.0)

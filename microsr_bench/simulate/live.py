@@ -34,7 +34,7 @@ from microsr_bench.simulate.params import SimulationParams
 from microsr_bench.simulate.phantoms import render_phantom
 from microsr_bench.simulate.variety import vary_phantom
 
-__all__ = ["LiveModel", "acquire_live_hr", "acquire_live_lr", "build_live_model"]
+__all__ = ["LiveModel", "acquire_live_hr", "acquire_live_lr", "build_live_model", "expected_live_hr"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -244,12 +244,17 @@ def _bleach(model: LiveModel, frame: int, frames: int) -> float:
     return quantise_scalar((1.0 - model.params.stack.bleach_fraction) ** progress)
 
 
-def acquire_live_hr(model: LiveModel, frames: int, rng: np.random.Generator) -> NDArray[np.uint16]:
-    """The HR image: unidirectional slow scan, line i at its own time, after the burst has bleached the field."""
+def expected_live_hr(model: LiveModel, frames: int) -> FloatArray:
+    """Expected photo-electrons of the HR image (noiseless): the slow scan, line i at its own time, after the
+    burst of ``frames`` frames has bleached the field; dark counts included."""
     lat = model.hr
     expected = _sample(model, lat.y, lat.x, lat.fields, model.times.hr_lines, hr=True)
-    expected = quantise(expected * lat.sensitivity * _bleach(model, frames, frames) + lat.dark)
-    return digitise_analog(expected, lat.chain, rng)
+    return quantise(expected * lat.sensitivity * _bleach(model, frames, frames) + lat.dark)
+
+
+def acquire_live_hr(model: LiveModel, frames: int, rng: np.random.Generator) -> NDArray[np.uint16]:
+    """The HR image: :func:`expected_live_hr` through the HR analog chain."""
+    return digitise_analog(expected_live_hr(model, frames), model.hr.chain, rng)
 
 
 def acquire_live_lr(model: LiveModel, frame: int, frames: int, rng: np.random.Generator) -> NDArray[np.uint16]:
