@@ -1,6 +1,6 @@
 """Maintainer tool: generate the simulated data of one size and freeze its manifests into the package.
 
-    python tools/freeze_manifests.py --size full     # ~5 min on 2 cores, ~3.3 GB of cache
+    python tools/freeze_manifests.py --size full     # simulator 2.0: ~25 min on 2 shared cores, ~3.3 GB
 
 The frozen file (microsr_bench/data/manifests/simulated-<size>.json.gz) is what the golden tests and the
 leaderboard's canonical fingerprints compare against. Regenerate it only when SIMULATOR_VERSION changes.

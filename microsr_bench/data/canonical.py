@@ -15,11 +15,19 @@ _FROZEN = "manifests/simulated-{size}.json.gz"
 
 @cache
 def frozen_simulated_manifests(size: str = "full") -> dict[str, Manifest]:
-    """The frozen manifests of the simulated data of one size (empty if none is shipped for it)."""
+    """The frozen manifests of the simulated data of one size (empty if none is shipped for it).
+
+    Only manifests frozen with the current simulator version count: data of another version is never
+    compared with, nor ranked against, what this version generates.
+    """
+    from microsr_bench.simulate import SIMULATOR_VERSION
+
     resource = resources.files("microsr_bench.data").joinpath(_FROZEN.format(size=size))
     if not resource.is_file():
         return {}
     data = json.loads(gzip.decompress(resource.read_bytes()))
+    if data.get("simulator_version") != SIMULATOR_VERSION:
+        return {}
     return {name: Manifest.from_dict(m, origin=f"frozen {name}") for name, m in data["manifests"].items()}
 
 

@@ -11,6 +11,9 @@ SplitName = Literal["train", "validation", "test"]
 SPLITS: tuple[SplitName, ...] = ("train", "validation", "test")
 
 Acquisition = Literal["confocal-1p", "multiphoton"]
+#: Whether the simulated sample is alive (cells, organelles and membranes move) or fixed (only the instrument
+#: drifts); see docs/simulator.md for the choice of the default.
+MotionSetting = Literal["live", "fixed"]
 
 PAPER_CITATION = """@misc{cooper2024videorate,
   title  = {Providing Real-World Benchmarks for Super-Resolving Fluorescence Microscope Imagery
@@ -84,8 +87,12 @@ class DatasetCard:
     hr_scan: str = "unidirectional"
     instrument: str = "Olympus FV1000 laser-scanning confocal microscope"
     citations: tuple[str, ...] = field(default=(PAPER_CITATION, VIDEO_RATE_CITATION))
+    #: Simulated data only: a live sample (organelle, membrane and cell motion) or a fixed one.
+    motion: MotionSetting = "live"
 
     def __post_init__(self) -> None:
+        if self.motion not in ("live", "fixed"):
+            raise ValueError(f"{self.name}: motion must be 'live' or 'fixed', got {self.motion!r}.")
         if self.hr_shape != (self.lr_shape[0] * self.scale, self.lr_shape[1] * self.scale):
             raise ValueError(f"{self.name}: hr_shape {self.hr_shape} is not lr_shape {self.lr_shape} x {self.scale}.")
 

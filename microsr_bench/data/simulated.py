@@ -84,7 +84,12 @@ def build_simulated(
     counts = profile.hr_images(dataset)
     hr_ids = [simulated_hr_id(i) for i in range(counts.total)]
     splits = assign_splits(dataset, hr_ids, counts)
-    source = {"kind": "simulated", "size": profile.name, "simulator_version": SIMULATOR_VERSION}
+    source = {
+        "kind": "simulated",
+        "size": profile.name,
+        "simulator_version": SIMULATOR_VERSION,
+        "motion": card.motion,
+    }
     n_workers = _workers(counts.total, workers)
     nbytes, seconds = generation_estimate(dataset, profile, n_workers)
     what = f"the simulated {dataset} data (size {profile.name})"

@@ -16,7 +16,14 @@ from typing import Literal
 from microsr_bench.data.cards import get_card
 from microsr_bench.errors import ConfigError
 from microsr_bench.simulate._validate import choice, integer, number
-from microsr_bench.simulate.phantom_params import MembraneParams, MitochondriaParams, NucleiParams, PhantomParams
+from microsr_bench.simulate.live_params import LiveParams
+from microsr_bench.simulate.phantom_params import (
+    MembraneParams,
+    MitochondriaParams,
+    NucleiParams,
+    PhantomParams,
+    TissueParams,
+)
 
 Excitation = Literal["one-photon", "multiphoton"]
 
@@ -33,7 +40,9 @@ __all__ = [
     "SignalParams",
     "SimulationParams",
     "StackParams",
+    "TissueParams",
     "default_params",
+    "default_params_v1",
 ]
 
 
@@ -252,17 +261,22 @@ class SimulationParams:
     stack: StackParams = field(default_factory=StackParams)
     signal: SignalParams = field(default_factory=SignalParams)
     background: BackgroundParams = field(default_factory=BackgroundParams)
+    #: Simulator 2.0's time line, motion, analog chain, optics and variety; ``None`` is the 1.0 model.
+    #: With it, the PMT gain and excess noise come from ``live.pmt`` and the HV of each chain, and the offsets
+    #: and electronic noise from the chains; ``hr_scan``/``lr_scan`` keep dwell, direction and line phase.
+    live: LiveParams | None = None
 
     def __post_init__(self) -> None:
         expected: dict[str, type | tuple[type, ...]] = {
             "optics": OpticsParams,
-            "phantom": (MitochondriaParams, MembraneParams, NucleiParams),
+            "phantom": (MitochondriaParams, MembraneParams, NucleiParams, TissueParams),
             "detector": DetectorParams,
             "hr_scan": ScanParams,
             "lr_scan": ScanParams,
             "stack": StackParams,
             "signal": SignalParams,
             "background": BackgroundParams,
+            "live": (LiveParams, type(None)),
         }
         for f in fields(self):
             value = getattr(self, f.name)
@@ -289,8 +303,32 @@ def _confocal(excitation_um: float, emission_um: float, fwhm_um: float) -> Optic
     return OpticsParams("one-photon", excitation_um, emission_um, numerical_aperture=1.4, psf_fwhm_um=fwhm_um)
 
 
-def default_params(dataset: str) -> SimulationParams:
+SimulatorVersion = Literal["1.0", "2.0"]
+Motion = Literal["live", "fixed"]
+
+
+def default_params(
+    dataset: str, *, version: SimulatorVersion = "2.0", motion: Motion | None = None
+) -> SimulationParams:
     """The physical parameters of one sub-dataset (MITO, MPM, MEM, NUC); see docs/simulator.md for the why.
+
+    ``version="2.0"`` (the default data) adds the time line, motion, analog chain, optics and variety of
+    :mod:`.defaults_v2`; ``motion`` (``"live"`` or ``"fixed"``) overrides the dataset card's setting there.
+    ``version="1.0"`` gives the retired 1.0 model bit for bit.
+    """
+    if version == "2.0":
+        from microsr_bench.simulate.defaults_v2 import default_params_v2
+
+        return default_params_v2(dataset, motion=motion)
+    if version != "1.0":
+        raise ConfigError(f"version must be '1.0' or '2.0', got {version!r}. Use '2.0' (the default data).")
+    if motion is not None:
+        raise ConfigError(f"motion applies to simulator 2.0 only, got motion={motion!r} with version='1.0'.")
+    return default_params_v1(dataset)
+
+
+def default_params_v1(dataset: str) -> SimulationParams:
+    """The 1.0 parameters of one sub-dataset (MITO, MPM, MEM, NUC).
 
     MITO, MEM and NUC: one-photon confocal with a 1.4-NA oil objective; lateral FWHM slightly above the
     0.51 lambda_exc / NA of a 1-Airy-unit pinhole. MPM: two-photon excitation at 0.9 um through a 1.05-NA water

@@ -16,7 +16,14 @@ from microsr_bench.simulate._membranes import render_membranes
 from microsr_bench.simulate._mitochondria import render_mitochondria
 from microsr_bench.simulate._nuclei import render_nuclei
 from microsr_bench.simulate._numerics import FloatArray, quantise
-from microsr_bench.simulate.phantom_params import MembraneParams, MitochondriaParams, NucleiParams, PhantomParams
+from microsr_bench.simulate._tissue import render_tissue
+from microsr_bench.simulate.phantom_params import (
+    MembraneParams,
+    MitochondriaParams,
+    NucleiParams,
+    PhantomParams,
+    TissueParams,
+)
 
 __all__ = ["PhantomGrid", "render_phantom"]
 
@@ -25,8 +32,8 @@ def render_phantom(params: PhantomParams, grid: PhantomGrid, rng: np.random.Gene
     """Render the fluorophore density of one field of view.
 
     Args:
-        params: Which structure and its geometry (:class:`MitochondriaParams`, :class:`MembraneParams` or
-            :class:`NucleiParams`).
+        params: Which structure and its geometry (:class:`MitochondriaParams`, :class:`MembraneParams`,
+            :class:`NucleiParams` or :class:`TissueParams`).
         grid: The point grid (shape and spacing in micrometres) to render on.
         rng: The field's phantom stream; the same state gives the same phantom, bit for bit.
 
@@ -39,9 +46,12 @@ def render_phantom(params: PhantomParams, grid: PhantomGrid, rng: np.random.Gene
         density = render_membranes(params, grid, rng)
     elif isinstance(params, NucleiParams):
         density = render_nuclei(params, grid, rng)
+    elif isinstance(params, TissueParams):
+        density = render_tissue(params, grid, rng)
     else:
         raise ConfigError(
-            f"render_phantom expects MitochondriaParams, MembraneParams or NucleiParams, got {type(params).__name__}."
+            "render_phantom expects MitochondriaParams, MembraneParams, NucleiParams or TissueParams, "
+            f"got {type(params).__name__}."
         )
     np.maximum(density, 0.0, out=density)
     peak = float(density.max(initial=0.0))

@@ -25,12 +25,14 @@ from microsr_bench.simulate.acquisition import (
     check_frame,
     draw_stack_geometry,
 )
+from microsr_bench.simulate.live import acquire_live_hr, acquire_live_lr, build_live_model
 from microsr_bench.simulate.optics import field_layout
 from microsr_bench.simulate.params import SimulationParams, default_params
 from microsr_bench.simulate.phantoms import render_phantom
 
-#: Version of the simulator's output; bump it whenever any generated pixel changes (recorded in manifests).
-SIMULATOR_VERSION = "1.0"
+#: Version of the default simulator output; bump it whenever any generated pixel changes (recorded in manifests).
+#: ``default_params(name, version="1.0")`` still generates the retired 1.0 data.
+SIMULATOR_VERSION = "2.0"
 
 #: Smallest LR side accepted (the margins and the cubic kernel need a few pixels).
 MIN_LR_SIDE = 8
@@ -107,11 +109,20 @@ def simulate_field(
         hr_index: Index of the field within the sub-dataset; each index is a different field.
         hr_shape: HR image shape; the field of view is ``hr_shape * hr_pixel_size_um``.
         lr_shape: LR frame shape, exactly half of ``hr_shape``.
-        frames: Stack length; drift and bleaching are spread over it.
-        params: Physics override; ``None`` uses :func:`default_params` of ``dataset``.
+        frames: Stack length; drift and bleaching are spread over it (2.0: the burst lasts ``frames / 20`` s).
+        params: Physics override; ``None`` uses :func:`default_params` of ``dataset`` (2.0).
+            ``default_params(dataset, version="1.0")`` regenerates the retired 1.0 data.
     """
     name, hr, params = _check(dataset, hr_index, hr_shape, lr_shape, params)
     check_frame(0, frames)
+    if params.live is not None:
+        live = build_live_model(name, int(hr_index), hr, int(frames), params)
+        return SimulatedField(
+            hr=acquire_live_hr(live, int(frames), stream(name, int(hr_index), "hr")),
+            lr=np.stack(
+                [acquire_live_lr(live, k, int(frames), stream(name, int(hr_index), f"lr/{k}")) for k in range(frames)]
+            ),
+        )
     model = _model(name, int(hr_index), hr, params)
     hr_image = acquire_hr(model, params, stream(name, int(hr_index), "hr"))
     geometry = draw_stack_geometry(params, stream(name, int(hr_index), "stack"), int(frames))
@@ -129,14 +140,20 @@ def simulate_hr(
     hr_index: int,
     *,
     hr_shape: tuple[int, int] = (512, 512),
+    frames: int = 100,
     params: SimulationParams | None = None,
 ) -> NDArray[np.uint16]:
-    """The HR image of one field alone; equals ``simulate_field(...).hr``."""
+    """The HR image of one field alone; equals ``simulate_field(...).hr`` (2.0: the HR scan starts after a
+    burst of ``frames`` frames, so pass the same ``frames``)."""
     shape = _shape("hr_shape", hr_shape)
     lr_shape = (shape[0] // 2, shape[1] // 2)
     if shape != (2 * lr_shape[0], 2 * lr_shape[1]):
         raise InvalidArgumentError(f"hr_shape must have even sides (LR is half of it), got {shape}.")
     name, hr, params = _check(dataset, hr_index, shape, lr_shape, params)
+    check_frame(0, frames)
+    if params.live is not None:
+        live = build_live_model(name, int(hr_index), hr, int(frames), params)
+        return acquire_live_hr(live, int(frames), stream(name, int(hr_index), "hr"))
     model = _model(name, int(hr_index), hr, params)
     return acquire_hr(model, params, stream(name, int(hr_index), "hr"))
 
@@ -154,6 +171,9 @@ def simulate_lr_frame(
     """LR frame ``frame`` of a stack of ``frames`` alone; equals ``simulate_field(...).lr[frame]``."""
     name, hr, params = _check(dataset, hr_index, hr_shape, lr_shape, params)
     check_frame(frame, frames)
+    if params.live is not None:
+        live = build_live_model(name, int(hr_index), hr, int(frames), params)
+        return acquire_live_lr(live, int(frame), int(frames), stream(name, int(hr_index), f"lr/{int(frame)}"))
     model = _model(name, int(hr_index), hr, params)
     geometry = draw_stack_geometry(params, stream(name, int(hr_index), "stack"), int(frames))
     rng = stream(name, int(hr_index), f"lr/{int(frame)}")

@@ -52,7 +52,8 @@ def test_rows_match_the_simulator(tiny):
     index = int(row["hr_id"][1:])
     lr = simulate_lr_frame(row["dataset"], index, row["frame"], hr_shape=(192, 192), lr_shape=(96, 96), frames=4)
     np.testing.assert_array_equal(row["lr"], lr)
-    np.testing.assert_array_equal(row["hr"], simulate_hr(row["dataset"], index, hr_shape=(192, 192)))
+    hr = simulate_hr(row["dataset"], index, hr_shape=(192, 192), frames=4)  # 2.0: HR follows a 4-frame burst
+    np.testing.assert_array_equal(row["hr"], hr)
 
 
 def test_dataloader_with_worker_processes(tiny):
@@ -207,3 +208,18 @@ def test_prepared_is_the_public_read_only_view_of_the_data_on_disk(cache):
         assert prepared.split_path("test").is_file() and Path(cache) in prepared.root.parents
     with pytest.raises(TypeError):
         bench.prepared["MEM"] = bench.prepared["MITO"]  # type: ignore[index]
+
+
+def test_frozen_manifests_of_another_simulator_version_are_ignored(monkeypatch):
+    # The frozen files record the simulator version that made them; under another version they are not a
+    # reference (nor the leaderboard's canonical fingerprints), so 1.0 and 2.0 data are never mixed.
+    import microsr_bench.simulate as sim
+
+    assert frozen_simulated_manifests("tiny")
+    frozen_simulated_manifests.cache_clear()
+    monkeypatch.setattr(sim, "SIMULATOR_VERSION", "9.9")
+    try:
+        assert frozen_simulated_manifests("tiny") == {}
+        assert canonical_test_fingerprint("simulated", "MITO") is None
+    finally:
+        frozen_simulated_manifests.cache_clear()

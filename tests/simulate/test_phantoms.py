@@ -30,7 +30,7 @@ def test_phantom_is_deterministic_and_normalised(name: str) -> None:
 
 
 def test_wrong_parameter_type_is_rejected() -> None:
-    with pytest.raises(ConfigError, match="render_phantom expects MitochondriaParams, MembraneParams or NucleiParams"):
+    with pytest.raises(ConfigError, match="expects MitochondriaParams, MembraneParams, NucleiParams or TissueParams"):
         render_phantom(default_params("MITO").optics, GRID, np.random.default_rng(0))  # type: ignore[arg-type]
 
 

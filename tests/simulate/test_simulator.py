@@ -35,10 +35,15 @@ TINY = {"hr_shape": (192, 192), "lr_shape": (96, 96), "frames": 10}
 
 # sha256 of the tiny MITO field 0 (HR bytes, then all LR bytes, uint16 little-endian). These pin the output:
 # if a change to the simulator is intended, bump SIMULATOR_VERSION and update them; if they differ on another
-# machine without a code change, determinism is broken there.
-GOLDEN = {
+# machine without a code change, determinism is broken there. GOLDEN_V1 are 1.0's hashes from before 2.0
+# existed: the retired model must still give them bit for bit.
+GOLDEN_V1 = {
     "hr": "e996159ee7f63a919dc548be992d623aa30f5ff4126c289c11d62a9442758328",
     "lr": "22eb64ed0a36625cd9f83e3e216431eb42e60a298c8e45ac8803da6089301a52",
+}
+GOLDEN = {
+    "hr": "0f9cd7159040e1289e628465fdd2e2ca7141312a2dd9341df797a5b16a9be7ed",
+    "lr": "25e50e41429d8e5f6f5613142fec8971c5f9c25bcd9a7a5ca0be5342243510a6",
 }
 
 
@@ -54,18 +59,27 @@ def _sha(array: np.ndarray) -> str:
 def test_public_api_is_pinned() -> None:
     assert set(sim.__all__) == {
         "SIMULATOR_VERSION",
+        "AnalogParams",
         "BackgroundParams",
+        "CalibrationParams",
         "DetectorParams",
+        "LiveOpticsParams",
+        "LiveParams",
+        "MotionParams",
         "MembraneParams",
         "MitochondriaParams",
         "NucleiParams",
         "OpticsParams",
+        "PmtParams",
         "ScanParams",
         "SignalParams",
         "SimulatedField",
         "SimulationParams",
         "StackGeometry",
         "StackParams",
+        "TimingParams",
+        "TissueParams",
+        "VarietyParams",
         "acquire_lr_from_hr",
         "default_params",
         "draw_stack_geometry",
@@ -89,7 +103,7 @@ def test_shapes_dtypes_and_range(name: str) -> None:
 @pytest.mark.parametrize("name", DATASETS)
 def test_single_images_equal_the_field(name: str) -> None:
     field = _tiny(name)
-    np.testing.assert_array_equal(simulate_hr(name, 0, hr_shape=(192, 192)), field.hr)
+    np.testing.assert_array_equal(simulate_hr(name, 0, hr_shape=(192, 192), frames=10), field.hr)
     for frame in (0, 9):
         np.testing.assert_array_equal(simulate_lr_frame(name, 0, frame, **TINY), field.lr[frame])  # type: ignore[arg-type]
 
@@ -101,8 +115,13 @@ def test_fields_differ_by_index_and_dataset() -> None:
 
 def test_golden_hashes() -> None:
     field = _tiny("MITO")
-    assert sim.SIMULATOR_VERSION == "1.0"
+    assert sim.SIMULATOR_VERSION == "2.0"
     assert (_sha(field.hr), _sha(field.lr)) == (GOLDEN["hr"], GOLDEN["lr"])
+
+
+def test_version_1_is_still_generated_bit_for_bit() -> None:
+    field = simulate_field("MITO", 0, params=default_params("MITO", version="1.0"), **TINY)  # type: ignore[arg-type]
+    assert (_sha(field.hr), _sha(field.lr)) == (GOLDEN_V1["hr"], GOLDEN_V1["lr"])
 
 
 def _dispatched_cpu_features() -> list[str]:
@@ -122,7 +141,9 @@ def test_same_bytes_in_another_process_with_other_hash_seed_and_simd() -> None:
         "import hashlib, numpy as np; from microsr_bench.simulate import simulate_field; "
         "f = simulate_field('NUC', 2, hr_shape=(64, 64), lr_shape=(32, 32), frames=3); "
         "g = simulate_field('MEM', 1, hr_shape=(64, 64), lr_shape=(32, 32), frames=3); "
-        "print(hashlib.sha256(f.hr.tobytes() + f.lr.tobytes() + g.hr.tobytes() + g.lr.tobytes()).hexdigest())"
+        "h = simulate_field('MITO', 3, hr_shape=(64, 64), lr_shape=(32, 32), frames=3); "
+        "m = simulate_field('MPM', 1, hr_shape=(64, 64), lr_shape=(32, 32), frames=3); "
+        "print(hashlib.sha256(b''.join(a.tobytes() for x in (f, g, h, m) for a in (x.hr, x.lr))).hexdigest())"
     )
     env = {
         **os.environ,
@@ -131,12 +152,11 @@ def test_same_bytes_in_another_process_with_other_hash_seed_and_simd() -> None:
         "NPY_DISABLE_CPU_FEATURES": " ".join(_dispatched_cpu_features()),
     }
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
-    f = simulate_field("NUC", 2, hr_shape=(64, 64), lr_shape=(32, 32), frames=3)
-    g = simulate_field("MEM", 1, hr_shape=(64, 64), lr_shape=(32, 32), frames=3)
-    assert (
-        out.stdout.strip()
-        == hashlib.sha256(f.hr.tobytes() + f.lr.tobytes() + g.hr.tobytes() + g.lr.tobytes()).hexdigest()
-    )
+    fields = [
+        simulate_field(name, index, hr_shape=(64, 64), lr_shape=(32, 32), frames=3)
+        for name, index in (("NUC", 2), ("MEM", 1), ("MITO", 3), ("MPM", 1))
+    ]
+    assert out.stdout.strip() == hashlib.sha256(b"".join(a.tobytes() for x in fields for a in (x.hr, x.lr))).hexdigest()
 
 
 def test_non_square_fields() -> None:
@@ -210,7 +230,9 @@ def test_one_frame_is_hard_and_the_mean_is_cleaner(name: str) -> None:
     one = _normalised_ssim(hr, _bicubic(field.lr[0]))
     mean = _normalised_ssim(hr, _bicubic(field.lr.mean(axis=0)))
     assert one < 0.6
-    assert mean > one + 0.05
+    # Averaging removes noise, but in 2.0 not motion, line shift and the LR/HR calibration mismatch: on thin
+    # membranes (MEM) those cap the gain at a few SSIM points; the mean must still be clearly better.
+    assert mean > one + 0.015
 
 
 @pytest.mark.parametrize(
