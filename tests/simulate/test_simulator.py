@@ -83,6 +83,7 @@ def test_public_api_is_pinned() -> None:
         "acquire_lr_from_hr",
         "default_params",
         "draw_stack_geometry",
+        "random_stream",
         "simulate_field",
         "simulate_hr",
         "simulate_lr_frame",
