@@ -247,6 +247,7 @@ def prepared_folder(
     data_root = data_dir if data_dir is not None else os.environ.get("MICROSR_BENCH_DATA")
     resolved = str(Path(data_root).expanduser().resolve()) if data_root else None
     parent = folder_cache_dir(cache_root)
+    list(remove_stale_builds(parent))  # a prepare killed mid-rebuild: its previous copy is put back first
     result: dict[str, PreparedDataset] = {}
     to_prepare = []
     for name in names:
