@@ -11,7 +11,7 @@ from __future__ import annotations
 import warnings
 from pathlib import Path
 
-from microsr_bench._diskspace import format_bytes, free_bytes
+from microsr_bench.diskspace import format_bytes, free_bytes
 
 __all__ = ["DataGenerationNotice", "announce", "format_seconds"]
 

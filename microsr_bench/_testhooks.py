@@ -12,8 +12,10 @@ import time
 from pathlib import Path
 
 #: The points: a prediction folder complete but not yet renamed into place (also inside evaluate and
-#: reproduce); an evaluation's result written but its key not yet.
-POINTS = ("predictions-commit", "evaluate-before-key")
+#: reproduce); an evaluation's result written but its key not yet; a prepared-data build with a field written
+#: (``prepare``, and any build of the cache); a rebuild with the previous copy moved aside, the new one not
+#: yet renamed into place.
+POINTS = ("predictions-commit", "evaluate-before-key", "cache-field-written", "cache-replace")
 
 
 def pause_point(point: str) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from microsr_bench._diskspace import disk_full_as_error, format_bytes, free_bytes
+from microsr_bench.diskspace import disk_full_as_error, format_bytes, free_bytes
 from microsr_bench.errors import DiskFullError, MicroSRError
 from microsr_bench.imageio import atomic_write_bytes
 

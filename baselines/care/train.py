@@ -34,6 +34,7 @@ from baselines.care.unet import CareUNet
 from baselines.realesrgan.data import PatchSampler
 from baselines.realesrgan.train import MODEL_FILE, RESULT_FILE, TrainResult
 from baselines.realesrgan.train_checkpoint import (
+    WORKDIR_HINT,
     capture_rng,
     clean_partial,
     latest_checkpoint,
@@ -45,6 +46,7 @@ from baselines.realesrgan.train_checkpoint import (
 from baselines.realesrgan.train_dist import DistContext
 from baselines.realesrgan.train_validate import EarlyStopping, ValidationSet
 from baselines.realesrgan.weights import save_weights
+from microsr_bench.diskspace import disk_full_as_error
 from microsr_bench.errors import ConfigError
 from microsr_bench.imageio import atomic_write_text
 
@@ -201,6 +203,8 @@ def _finish(trainer: CareTrainer, stopper: EarlyStopping, run_dir: Path, iterati
         history=stopper.history,
     )
     shipped = trainer.best if validated else trainer.net
-    save_weights(shipped, result.weights, {"microsr_bench.iterations": str(iteration)})
-    atomic_write_text(run_dir / RESULT_FILE, json.dumps(result.to_dict(), indent=2, sort_keys=True))
+    # result.json last: a run counts as finished only with it, so a full disk before it means a resume.
+    with disk_full_as_error("the trained CARE model", run_dir, hint=WORKDIR_HINT):
+        save_weights(shipped, result.weights, {"microsr_bench.iterations": str(iteration)})
+        atomic_write_text(run_dir / RESULT_FILE, json.dumps(result.to_dict(), indent=2, sort_keys=True))
     return result

@@ -47,6 +47,7 @@ from baselines.realesrgan.losses import (
 )
 from baselines.realesrgan.rrdbnet import RRDBNet
 from baselines.realesrgan.train_checkpoint import (
+    WORKDIR_HINT,
     capture_rng,
     clean_partial,
     latest_checkpoint,
@@ -60,6 +61,7 @@ from baselines.realesrgan.train_dist import DistContext, barrier, check_replicas
 from baselines.realesrgan.train_validate import EarlyStopping, ValidationSet
 from baselines.realesrgan.usm import USMSharp
 from baselines.realesrgan.weights import save_weights
+from microsr_bench.diskspace import disk_full_as_error
 from microsr_bench.errors import ConfigError
 from microsr_bench.imageio import atomic_write_text
 
@@ -258,12 +260,14 @@ def _finish(trainer: Trainer, run_dir: Path, iteration: int, stopper: EarlyStopp
         history=stopper.history,
     )
     if trainer.ctx.is_main:
-        shipped = trainer.best if validated else trainer.ema.module
-        save_weights(shipped, result.weights, {"microsr_bench.iterations": str(iteration)})
-        # The last discriminator travels with the model: fine-tuning from it starts the GAN where it stopped.
-        if trainer.d is not None:
-            save_weights(trainer.d, run_dir / DISCRIMINATOR_FILE)
-        atomic_write_text(run_dir / RESULT_FILE, json.dumps(result.to_dict(), indent=2, sort_keys=True))
+        # result.json last: a run counts as finished only with it, so a full disk before it means a resume.
+        with disk_full_as_error("the trained model", run_dir, hint=WORKDIR_HINT):
+            shipped = trainer.best if validated else trainer.ema.module
+            save_weights(shipped, result.weights, {"microsr_bench.iterations": str(iteration)})
+            # The last discriminator travels with the model: fine-tuning from it starts the GAN where it stopped.
+            if trainer.d is not None:
+                save_weights(trainer.d, run_dir / DISCRIMINATOR_FILE)
+            atomic_write_text(run_dir / RESULT_FILE, json.dumps(result.to_dict(), indent=2, sort_keys=True))
     barrier(trainer.ctx)
     return result
 

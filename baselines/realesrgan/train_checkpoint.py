@@ -6,7 +6,8 @@ random state (torch CPU and CUDA, the patch stream's numpy ``Generator`` with it
 ``random``) and the early-stopping state. It is written into a hidden temporary folder that is renamed into
 place only when complete (a rename is atomic on POSIX), so a run killed at any moment leaves either the
 previous checkpoints or the new one, never half of one. Old checkpoints are first renamed to a hidden name and
-then deleted, for the same reason.
+then deleted, for the same reason. A full disk while writing is a :class:`~microsr_bench.errors.DiskFullError`
+(the temporary folder removed first, so the space it took is given back and resume sees only complete ones).
 """
 
 from __future__ import annotations
@@ -25,11 +26,13 @@ import torch
 from torch import nn
 
 from baselines.realesrgan.weights import load_weights, read_checkpoint, save_weights
+from microsr_bench.diskspace import disk_full_as_error
 from microsr_bench.errors import DataError
 
 __all__ = [
     "CHECKPOINT_FORMAT",
     "FAULT_ENV",
+    "WORKDIR_HINT",
     "capture_rng",
     "checkpoint_dirs",
     "clean_partial",
@@ -46,6 +49,10 @@ CHECKPOINT_FORMAT = 1
 #: Test-only fault injection: ``kill-after-iteration:N`` or ``kill-in-checkpoint:K`` sends SIGKILL to this
 #: process after optimisation step N, or while the K-th checkpoint of this process is half written.
 FAULT_ENV = "MICROSR_BENCH_TRAIN_FAULT"
+
+#: The second way out of a full disk during training, besides freeing space (``train``/``evaluate`` take
+#: ``--workdir``; the API ``MethodOptions.workdir``).
+WORKDIR_HINT = "or give --workdir (MethodOptions.workdir) a folder on a disk with more space"
 
 _DIR = re.compile(r"^iter_(\d{7,})$")
 STATE_FILE = "state.pt"
@@ -110,23 +117,45 @@ _WRITES = {"count": 0}
 def write_checkpoint(
     run_dir: Path, iteration: int, networks: Mapping[str, nn.Module], state: dict[str, Any], *, keep: int
 ) -> Path:
-    """Write one checkpoint atomically and keep only the newest ``keep`` completed ones."""
+    """Write one checkpoint atomically and keep only the newest ``keep`` completed ones.
+
+    Raises:
+        DiskFullError: the disk filled up (or a quota ran out); nothing of this checkpoint is left behind.
+    """
     root = run_dir / "checkpoints"
-    root.mkdir(parents=True, exist_ok=True)
-    tmp = root / f".tmp-{uuid.uuid4().hex}"
-    tmp.mkdir()
-    _WRITES["count"] += 1
-    for name, module in networks.items():
-        save_weights(module, tmp / f"{name}.safetensors")
-    maybe_fault("kill-in-checkpoint", _WRITES["count"])
-    torch.save({"format": CHECKPOINT_FORMAT, "iteration": iteration, **state}, tmp / STATE_FILE)
     target = root / f"iter_{iteration:07d}"
-    if target.exists():  # a rerun of an iteration after resuming: replace the old copy
-        _discard(target)
-    tmp.rename(target)
+    tmp = root / f".tmp-{uuid.uuid4().hex}"
+    needed = _size_of_latest(run_dir)
+    try:
+        with disk_full_as_error(f"the training checkpoint {target.name}", root, needed=needed, hint=WORKDIR_HINT):
+            root.mkdir(parents=True, exist_ok=True)
+            tmp.mkdir()
+            _WRITES["count"] += 1
+            for name, module in networks.items():
+                save_weights(module, tmp / f"{name}.safetensors")
+            maybe_fault("kill-in-checkpoint", _WRITES["count"])
+            torch.save({"format": CHECKPOINT_FORMAT, "iteration": iteration, **state}, tmp / STATE_FILE)
+            if target.exists():  # a rerun of an iteration after resuming: replace the old copy
+                _discard(target)
+            tmp.rename(target)
+    except BaseException:
+        # Before the error leaves: a half-written folder would hold the very space the user must free.
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
     for _, old in checkpoint_dirs(run_dir)[:-keep]:
         _discard(old)
     return target
+
+
+def _size_of_latest(run_dir: Path) -> int | None:
+    """Bytes of the newest completed checkpoint (the next one is the same networks and states), or None."""
+    latest = latest_checkpoint(run_dir)
+    if latest is None:
+        return None
+    try:
+        return sum(p.stat().st_size for p in latest.iterdir() if p.is_file())
+    except OSError:
+        return None
 
 
 def _discard(path: Path) -> None:

@@ -149,6 +149,7 @@ def prepare_cmd(
 @click.option("--source", type=click.Choice(["folder", "simulated"]), default="folder", show_default=True)
 @click.option("--size", type=click.Choice(["full", "small", "tiny"]), default="full", show_default=True)
 @click.option("--local-dir", type=click.Path(path_type=Path), help="Write the hub layout here; do not upload.")
+@click.option("--overwrite", is_flag=True, help="Replace a layout an earlier --local-dir run wrote.")
 @click.option("--public", is_flag=True, help="Create the repository public (default private).")
 @click.option("--cache-dir", type=click.Path(path_type=Path))
 def push_to_hub_cmd(
@@ -157,17 +158,23 @@ def push_to_hub_cmd(
     source: Literal["folder", "simulated"],
     size: SizeName,
     local_dir: Path | None,
+    overwrite: bool,
     public: bool,
     cache_dir: Path | None,
 ) -> None:
     """Publish prepared data as parquet with a dataset card to the Hugging Face dataset REPO."""
     from microsr_bench.data import load_benchmark
     from microsr_bench.data.hub import push_to_hub, write_hub_layout
+    from microsr_bench.data.hub_local import check_local_dir
 
+    if overwrite and local_dir is None:
+        raise click.UsageError("--overwrite replaces a --local-dir layout; without --local-dir it has no use.")
+    if local_dir is not None:
+        check_local_dir(local_dir, overwrite=overwrite)  # before the data is loaded or generated
     bench = load_benchmark(list(names) or "all", source=source, size=size, cache_dir=cache_dir)
     prepared = bench.prepared
     if local_dir is not None:
-        write_hub_layout(prepared, local_dir)
+        write_hub_layout(prepared, local_dir, overwrite=overwrite)
         click.echo(f"Wrote the hub layout for {', '.join(prepared)} to {local_dir} (not uploaded).")
         return
     sha = push_to_hub(prepared, repo, private=not public)

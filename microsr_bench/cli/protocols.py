@@ -35,10 +35,15 @@ _OVERWRITE = click.Choice(["never", "scores", "always"])
     type=click.Choice(["paired", "zero-shot", "blind-synthetic", "burst"]),
 )
 @click.option("--dataset", required=True, help="Sub-dataset scored (MITO, MPM, MEM, NUC).")
-@click.option("--shots", default=None, help="200, 400, 800 or full (zero-shot: of the source dataset).")
-@click.option("--from", "source_dataset", default="MITO", show_default=True, help="Zero-shot: the training dataset.")
-@click.option("--degradation", type=click.Choice(["realesrgan", "physics"]), default="realesrgan", show_default=True)
-@click.option("--k", type=click.IntRange(min=1), default=4, show_default=True, help="Burst: LR frames per input.")
+@click.option("--shots", default=None, help="Paired, zero-shot (of the source dataset), burst: 200, 400, 800 or full.")
+@click.option("--from", "source_dataset", default=None, help="Zero-shot only: the training dataset [default: MITO].")
+@click.option(
+    "--degradation",
+    type=click.Choice(["realesrgan", "physics"]),
+    default=None,
+    help="Blind-synthetic only [default: realesrgan].",
+)
+@click.option("--k", type=click.IntRange(min=1), default=None, help="Burst only: LR frames per input [default: 4].")
 @click.option("--budget", type=click.Choice(["tiny", "cpu", "paper"]), default="cpu", show_default=True)
 @click.option("--device", default="cpu", show_default=True, callback=device_option_callback, help="cpu, cuda, cuda:N.")
 @click.option("--seed", type=int, default=0, show_default=True)
@@ -72,9 +77,9 @@ def evaluate_cmd(
     protocol_name: str,
     dataset: str,
     shots: str | None,
-    source_dataset: str,
-    degradation: Degradation,
-    k: int,
+    source_dataset: str | None,
+    degradation: Degradation | None,
+    k: int | None,
     budget: Budget,
     device: str,
     seed: int,
@@ -91,9 +96,23 @@ def evaluate_cmd(
     workers: int,
 ) -> None:
     """Train METHOD if the protocol allows it, predict the test split of DATASET, score it, write the record."""
+    from microsr_bench.errors import InvalidArgumentError
     from microsr_bench.protocols import MethodOptions, evaluate, make_protocol
+    from microsr_bench.protocols.protocols import check_protocol_options
 
-    protocol = make_protocol(protocol_name, dataset, shots=shots, source=source_dataset, degradation=degradation, k=k)
+    given = {"--shots": shots, "--from": source_dataset, "--degradation": degradation, "--k": k}
+    try:
+        check_protocol_options(protocol_name, [option for option, value in given.items() if value is not None])
+    except InvalidArgumentError as exc:
+        raise click.UsageError(str(exc)) from None
+    protocol = make_protocol(
+        protocol_name,
+        dataset,
+        shots=shots,
+        source=source_dataset or "MITO",
+        degradation=degradation or "realesrgan",
+        k=k or 4,
+    )
     options = MethodOptions(
         budget=budget,
         device=device,

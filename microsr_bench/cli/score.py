@@ -170,19 +170,20 @@ def _protocol(
     k: int | None,
 ) -> Protocol:
     """The protocol object for every scored sub-dataset (each is checked: zero-shot never scores its source)."""
+    from microsr_bench.errors import InvalidArgumentError
     from microsr_bench.protocols import make_protocol
+    from microsr_bench.protocols.protocols import check_protocol_options
 
     if name is None:
         raise click.UsageError(
             f"--protocol is required: the protocol the predictions followed, one of {_PROTOCOLS} (docs/protocols.md). "
             "The record carries it, and `leaderboard submit` ranks by it."
         )
-    key = name.replace("-", "_")
-    for option, value, owner in (("--from", source, "zero_shot"), ("--degradation", degradation, "blind_synthetic")):
-        if value is not None and key != owner:
-            raise click.UsageError(f"{option} belongs to --protocol {owner.replace('_', '-')}, not {name}.")
-    if k is not None and key != "burst":
-        raise click.UsageError(f"--k belongs to --protocol burst, not {name}.")
+    given = {"--shots": shots, "--from": source, "--degradation": degradation, "--k": k}
+    try:
+        check_protocol_options(name, [option for option, value in given.items() if value is not None])
+    except InvalidArgumentError as exc:
+        raise click.UsageError(str(exc)) from None
     made = [
         make_protocol(name, n, shots=shots, source=source or "MITO", degradation=degradation or "realesrgan", k=k or 4)
         for n in names

@@ -9,7 +9,10 @@ Layout of one prepared sub-dataset (``<cache>/<source key>/<NAME>/``)::
     stamp.json             size and mtime of every file when its checksums were last verified
 
 A cache is built in a hidden sibling folder and renamed into place only when complete, so an
-interrupted build leaves nothing that a later load could take as valid. A load checks sizes and
+interrupted build leaves nothing that a later load could take as valid. A rebuild moves the previous copy
+aside (``.<NAME>.old-<pid>-<hex>``) just before the rename; a process killed between the two renames
+leaves no ``<NAME>/`` at all, so the next load or build puts the previous copy back (and deletes a dead
+run's leftovers of either kind) before it looks. A load checks sizes and
 modification times against ``stamp.json``; if anything differs (or on ``verify="full"``) every file's
 SHA-256 is recomputed against ``integrity.json`` before the data is used.
 """
@@ -31,6 +34,7 @@ import datasets
 import numpy as np
 from datasets.arrow_writer import ArrowWriter
 
+from microsr_bench._testhooks import pause_point
 from microsr_bench.data.cards import SPLITS, SplitName
 from microsr_bench.data.manifest import FieldEntry, Manifest, image_sha256
 from microsr_bench.data.splits import frame_id
@@ -227,6 +231,7 @@ class CacheWriter:
                 "lr": [{"bytes": encode_tiff(f), "path": None} for f in lr],
             }
         )
+        pause_point("cache-field-written")
 
     def commit(self, *, expected: Manifest | None = None) -> PreparedDataset:
         """Finish every file, write manifest and integrity records, and rename into place atomically.
@@ -276,25 +281,43 @@ def _replace_dir(src: Path, dst: Path) -> None:
     """Move ``src`` to ``dst``; an existing ``dst`` is moved aside first and deleted after."""
     old = None
     if dst.exists():
-        old = dst.parent / f".{dst.name}.old-{uuid.uuid4().hex[:8]}"
+        # The pid in the name lets a later run tell a dead run's copy (put back or deleted) from a live one's.
+        old = dst.parent / f".{dst.name}.old-{os.getpid()}-{uuid.uuid4().hex[:8]}"
         dst.rename(old)
+        pause_point("cache-replace")
     src.rename(dst)
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
 
 
 def remove_stale_builds(parent: Path) -> Iterator[Path]:
-    """Delete hidden partial builds left by interrupted runs (their process is gone); yield what was removed."""
+    """Tidy what interrupted runs (their process gone) left in ``parent``; yield each path removed or put back.
+
+    A partial build (``.tmp-``) is deleted. A previous copy moved aside (``.old-``) is put back when the run
+    died before its new copy took its place (no ``<NAME>/``), else deleted.
+    """
     if not parent.is_dir():
         return
-    for path in parent.glob(".*.tmp-*"):
-        try:
-            pid = int(path.name.split(".tmp-")[1].split("-")[0])
-        except (IndexError, ValueError):
+    for path in sorted(parent.glob(".*.*-*")):
+        stem, kind, pid = _build_owner(path.name)
+        if pid is None or _pid_alive(pid):
             continue
-        if not _pid_alive(pid):
+        final = parent / stem
+        if kind == "old" and not final.exists() and (path / "integrity.json").is_file():
+            path.rename(final)
+        else:
             shutil.rmtree(path, ignore_errors=True)
-            yield path
+        yield path
+
+
+def _build_owner(name: str) -> tuple[str, str, int | None]:
+    """``.<NAME>.tmp-<pid>-<hex>`` -> (NAME, "tmp", pid); (name, "", None) for any other name."""
+    for kind in ("tmp", "old"):
+        head, marker, tail = name.rpartition(f".{kind}-")
+        pid = tail.split("-")[0]
+        if marker and head.startswith(".") and pid.isdigit():
+            return head[1:], kind, int(pid)
+    return name, "", None
 
 
 def _pid_alive(pid: int) -> bool:

@@ -13,7 +13,6 @@ import numpy as np
 from filelock import FileLock
 from tqdm.auto import tqdm
 
-from microsr_bench._diskspace import disk_full_as_error
 from microsr_bench.data.cache import (
     CacheWriter,
     PreparedDataset,
@@ -27,6 +26,7 @@ from microsr_bench.data.cards import SPLITS, DatasetCard, SplitCounts, SplitName
 from microsr_bench.data.folder_scan import FolderIndex, scan_csv, scan_layout
 from microsr_bench.data.manifest import image_sha256
 from microsr_bench.data.splits import assign_splits
+from microsr_bench.diskspace import disk_full_as_error
 from microsr_bench.errors import CacheError, DataError, InvalidArgumentError
 from microsr_bench.imageio import ImageReadError, read_image
 
@@ -247,6 +247,7 @@ def prepared_folder(
     data_root = data_dir if data_dir is not None else os.environ.get("MICROSR_BENCH_DATA")
     resolved = str(Path(data_root).expanduser().resolve()) if data_root else None
     parent = folder_cache_dir(cache_root)
+    list(remove_stale_builds(parent))  # a prepare killed mid-rebuild: its previous copy is put back first
     result: dict[str, PreparedDataset] = {}
     to_prepare = []
     for name in names:

@@ -29,7 +29,6 @@ import numpy as np
 from filelock import FileLock
 from tqdm.auto import tqdm
 
-from microsr_bench._diskspace import disk_full_as_error
 from microsr_bench._notices import announce
 from microsr_bench.data.cache import (
     CacheWriter,
@@ -42,6 +41,7 @@ from microsr_bench.data.cache import (
 from microsr_bench.data.cards import SPLITS, SplitName, get_card
 from microsr_bench.data.hub_card import render_dataset_card
 from microsr_bench.data.manifest import Manifest
+from microsr_bench.diskspace import disk_full_as_error
 from microsr_bench.errors import CacheError, DataError, InvalidArgumentError
 from microsr_bench.imageio import decode_image_bytes
 
@@ -50,9 +50,19 @@ HR_FEATURES = datasets.Features(
 )
 
 
-def write_hub_layout(prepared: Mapping[str, PreparedDataset], out_dir: Path) -> Path:
-    """Write prepared sub-datasets as the hub layout (parquet, manifests, card) into ``out_dir``."""
-    out_dir.mkdir(parents=True, exist_ok=True)
+def write_hub_layout(prepared: Mapping[str, PreparedDataset], out_dir: Path, *, overwrite: bool = False) -> Path:
+    """Write prepared sub-datasets as the hub layout (parquet, manifests, card) into the folder ``out_dir``.
+
+    ``out_dir`` must be new or empty, or (with ``overwrite``) a layout this function wrote earlier, which is
+    then replaced whole; a folder with anything else in it is refused (:mod:`microsr_bench.data.hub_local`).
+    """
+    from microsr_bench.data.hub_local import write_local_dir
+
+    return write_local_dir(out_dir, lambda folder: _write_layout(prepared, folder), overwrite=overwrite)
+
+
+def _write_layout(prepared: Mapping[str, PreparedDataset], out_dir: Path) -> None:
+    """The layout's files, written into the existing folder ``out_dir``."""
     (out_dir / "manifests").mkdir(exist_ok=True)
     for name, data in prepared.items():
         for split in SPLITS:
@@ -75,7 +85,6 @@ def write_hub_layout(prepared: Mapping[str, PreparedDataset], out_dir: Path) -> 
         data.manifest.save(out_dir / "manifests" / f"{name}.json")
     manifests = {n: p.manifest for n, p in prepared.items()}
     (out_dir / "README.md").write_text(render_dataset_card(manifests))
-    return out_dir
 
 
 def push_to_hub(
@@ -92,7 +101,7 @@ def push_to_hub(
     api = HfApi(token=token)
     api.create_repo(repo_id, repo_type="dataset", private=private, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="microsr-hub-") as tmp:
-        write_hub_layout(prepared, Path(tmp))
+        _write_layout(prepared, Path(tmp))  # no local marker file in the repository
         info = api.upload_folder(folder_path=tmp, repo_id=repo_id, repo_type="dataset", commit_message=commit_message)
     return str(getattr(info, "oid", "") or "")
 

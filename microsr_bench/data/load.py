@@ -134,6 +134,7 @@ def _resolve_source(
         return "hub"
     from microsr_bench.data.folder import folder_cache_dir
 
+    list(remove_stale_builds(folder_cache_dir(root)))  # a killed rebuild's previous copy counts as prepared
     if all((folder_cache_dir(root) / n / "integrity.json").is_file() for n in names):
         return "folder"
     warnings.warn(SIMULATED_FALLBACK_MESSAGE, SimulatedDataWarning, stacklevel=3)

@@ -10,9 +10,9 @@ from typing import Any
 import numpy as np
 import torch
 
-from microsr_bench._diskspace import disk_full_as_error
 from microsr_bench.data.cards import SPLITS, SplitName
 from microsr_bench.data.load import BenchmarkDict
+from microsr_bench.diskspace import disk_full_as_error
 from microsr_bench.errors import InvalidArgumentError
 
 #: File types the panel can be written as (matplotlib writers; JPEG through Pillow), by suffix.

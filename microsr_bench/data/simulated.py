@@ -9,7 +9,6 @@ from pathlib import Path
 import numpy as np
 from tqdm.auto import tqdm
 
-from microsr_bench._diskspace import disk_full_as_error
 from microsr_bench._notices import announce
 from microsr_bench.data._simpool import simulate_in_workers
 from microsr_bench.data._simworker import Job, simulate_one
@@ -17,6 +16,7 @@ from microsr_bench.data.cache import CacheWriter, PreparedDataset, estimated_byt
 from microsr_bench.data.cards import get_card
 from microsr_bench.data.profiles import DataProfile
 from microsr_bench.data.splits import assign_splits
+from microsr_bench.diskspace import disk_full_as_error
 
 #: Seconds to simulate one field on one core: a fixed part plus a part per LR frame. Measured by timing
 #: ``microsr_bench.simulate.simulate_field`` on one core for 10 and 100 frames (0.55 s and 1.23 s for MITO,

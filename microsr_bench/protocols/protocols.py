@@ -16,6 +16,7 @@ The dataset scored and the shots are recorded separately (``dataset.name`` and `
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -204,6 +205,36 @@ def make_protocol(
     if key == "burst":
         return burst(dataset, k, shots)
     raise unknown_name("protocol", name, list(PROTOCOL_NAMES))
+
+
+#: The command-line options that only some protocols take, and the protocols that take each. ``score`` and
+#: ``evaluate`` both check against this one table, so an option can never be accepted by one and refused by the
+#: other, nor silently ignored (issue 10: ``evaluate --from NUC`` under paired used to be dropped).
+OPTION_PROTOCOLS: dict[str, tuple[ProtocolName, ...]] = {
+    "--shots": ("paired", "zero_shot", "burst"),
+    "--from": ("zero_shot",),
+    "--degradation": ("blind_synthetic",),
+    "--k": ("burst",),
+}
+
+
+def check_protocol_options(name: str, given: Iterable[str]) -> None:
+    """Refuse a protocol option (``--from``, ``--k``, ...) that the protocol ``name`` does not take.
+
+    ``given`` holds the options the user actually passed (not those filled by a default). An unknown protocol
+    name passes: ``make_protocol`` answers it with a did-you-mean.
+    """
+    key = name.replace("-", "_")
+    if key not in PROTOCOL_NAMES:
+        return
+    for option in given:
+        owners = OPTION_PROTOCOLS[option]
+        if key not in owners:
+            spelled = " or ".join(o.replace("_", "-") for o in owners)
+            raise InvalidArgumentError(
+                f"{option} belongs to --protocol {spelled}, not {name}: the {name} protocol does not use it, and "
+                f"it would be ignored. Drop {option}, or choose --protocol {spelled} (docs/protocols.md)."
+            )
 
 
 def _no_shots(name: str, shots: object) -> None:

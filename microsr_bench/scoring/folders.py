@@ -17,7 +17,7 @@ import uuid
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from microsr_bench._diskspace import disk_full_as_error as _disk_full_as_error
+from microsr_bench.diskspace import disk_full_as_error as _disk_full_as_error
 from microsr_bench.errors import InvalidArgumentError
 
 #: ``predictions.json`` -> ``written_by``: marks a folder this library wrote (and may replace).
@@ -141,7 +141,7 @@ def check_output_folder(out: Path, *, overwrite: bool, protected: Sequence[Path]
 def disk_full_as_error(what: str, where: Path) -> Iterator[None]:
     """Turn "no space left" (or an exceeded quota) while writing ``what`` into one clear error.
 
-    The one translation lives in :mod:`microsr_bench._diskspace`; here the fix names another output folder
+    The one translation lives in :mod:`microsr_bench.diskspace`; here the fix names another output folder
     rather than another cache.
     """
     with _disk_full_as_error(what, where, hint="or write to another folder (--out) on a disk with more space"):

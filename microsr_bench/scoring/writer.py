@@ -42,7 +42,7 @@ class _FolderWriter:
     """Writes into a hidden sibling folder and renames it to ``out_dir`` only when everything is written.
 
     An existing ``out_dir`` is replaced only with ``overwrite`` and only if this library wrote it (see
-    ``_outputs.check_output_folder``); a full disk becomes one clear error and the temporary is removed.
+    ``folders.check_output_folder``); a full disk becomes one clear error and the temporary is removed.
     """
 
     def __init__(self, out_dir: Path, *, overwrite: bool, protected: Sequence[Path] = ()) -> None:

@@ -72,6 +72,23 @@ def test_prepare_simulated_push_and_show(run, tmp_path):
     assert image.shape[0] > 500 and image.shape[1] > 1000 and image.std() > 10
 
 
+def test_push_to_hub_local_dir_refuses_a_foreign_folder_before_loading(run, tmp_path):
+    # Issue 10: --local-dir over a non-empty folder merged into it silently; now it is refused before any data is
+    # generated (the cache stays empty), with --overwrite too, and the folder is untouched.
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "notes.txt").write_text("mine")
+    cache = tmp_path / "cache"
+    base = ["push-to-hub", "me/x", "--source", "simulated", "--size", "tiny", "--cache-dir", cache]
+    for extra in ([], ["--overwrite"]):
+        result = CliRunner().invoke(main, [str(a) for a in [*base, "--local-dir", mine, *extra]])
+        assert result.exit_code == 1 and "is not a hub layout written by microsr-bench" in result.output
+        assert "Traceback" not in result.output
+    assert [p.name for p in mine.iterdir()] == ["notes.txt"] and not cache.exists()
+    stray = CliRunner().invoke(main, [str(a) for a in [*base, "--overwrite"]])
+    assert stray.exit_code == 2 and "without --local-dir it has no use" in stray.output
+
+
 def test_prepare_reports_problems(run, tmp_path):
     (tmp_path / "root" / "MITO" / "hr").mkdir(parents=True)
     result = CliRunner().invoke(main, ["prepare", str(tmp_path / "root"), "--cache-dir", str(tmp_path / "c")])

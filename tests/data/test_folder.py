@@ -2,9 +2,11 @@
 
 import csv
 import os
+import signal
 import subprocess
 import sys
 import textwrap
+import time
 
 import numpy as np
 import pytest
@@ -214,3 +216,60 @@ def test_full_verify_catches_damage_that_keeps_size_and_mtime(make_root, cache_d
     load_benchmark("MITO", source="folder", cache_dir=cache_dir)  # quick mode trusts unchanged metadata
     with pytest.raises(CacheError, match="SHA-256 differs"):
         load_benchmark("MITO", source="folder", cache_dir=cache_dir, verify="full")
+
+
+def _prepare_killed_at(point, root, cache_dir, tmp_path):
+    """Run ``microsr-bench prepare ROOT`` in a subprocess until it pauses at ``point``, then SIGKILL it."""
+    flag = tmp_path / f"paused-{point}"
+    env = {**os.environ, "MICROSR_BENCH_TEST_PAUSE_AT": point, "MICROSR_BENCH_TEST_PAUSE_FILE": str(flag)}
+    env["OMP_NUM_THREADS"] = "1"
+    args = ["prepare", str(root), "--cache-dir", str(cache_dir), "--allow-noncanonical", "--quiet"]
+    process = subprocess.Popen([sys.executable, "-m", "microsr_bench.cli", *args], env=env, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 120
+        while not flag.exists():
+            assert process.poll() is None, f"prepare ended before {point}: {process.stderr.read().decode()[-2000:]}"
+            assert time.monotonic() < deadline, f"prepare never reached {point}"
+            time.sleep(0.05)
+    finally:
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        process.stderr.close()
+
+
+def _hidden(parent):
+    return sorted(p.name for p in parent.iterdir() if ".tmp-" in p.name or ".old-" in p.name)
+
+
+def test_prepare_cli_killed_mid_ingest_or_mid_replace_leaves_nothing_a_rerun_trips_over(
+    make_root, cache_dir, tmp_path, monkeypatch
+):
+    from click.testing import CliRunner
+
+    from microsr_bench.cli import main
+
+    monkeypatch.delenv("MICROSR_BENCH_DATA", raising=False)
+    root, _ = make_root(n_hr=3)
+    parent = folder_cache_dir(cache_dir)
+    # 1. Killed after the first field is written: only the hidden partial build is left; nothing loads.
+    _prepare_killed_at("cache-field-written", root, cache_dir, tmp_path)
+    assert not (parent / "MITO").exists() and [n.split("-")[0] for n in _hidden(parent)] == [".MITO.tmp"]
+    with pytest.raises(NotFoundError, match="No prepared real data for MITO"):
+        load_benchmark("MITO", source="folder", cache_dir=cache_dir)
+    rerun = CliRunner().invoke(main, ["prepare", str(root), "--cache-dir", str(cache_dir), "--allow-noncanonical"])
+    assert rerun.exit_code == 0, rerun.output
+    assert _hidden(parent) == [], "the dead run's partial build is removed by the re-run"
+    fingerprint = load_benchmark("MITO", source="folder", cache_dir=cache_dir).benchmark.fingerprint("MITO", "test")
+
+    # 2. A second prepare killed between moving the first copy aside and renaming its own into place: no MITO/ at
+    # all for a moment. The next load puts the complete previous copy back (same fingerprint, full checksums)
+    # and deletes the dead run's new build, instead of reporting the data missing.
+    _prepare_killed_at("cache-replace", root, cache_dir, tmp_path)
+    assert not (parent / "MITO").exists() and [n.split("-")[0] for n in _hidden(parent)] == [".MITO.old", ".MITO.tmp"]
+    again = load_benchmark("MITO", source="folder", cache_dir=cache_dir, verify="full")
+    assert again.benchmark.fingerprint("MITO", "test") == fingerprint and _hidden(parent) == []
+    # And the same state reached by a re-run of prepare instead of a load: also clean.
+    _prepare_killed_at("cache-replace", root, cache_dir, tmp_path)
+    rerun = CliRunner().invoke(main, ["prepare", str(root), "--cache-dir", str(cache_dir), "--allow-noncanonical"])
+    assert rerun.exit_code == 0, rerun.output
+    assert _hidden(parent) == [] and (parent / "MITO" / "integrity.json").is_file()

@@ -7,7 +7,8 @@ import pytest
 
 from microsr_bench.data import load_benchmark, prepare_folder
 from microsr_bench.data.hub import push_to_hub, write_hub_layout
-from microsr_bench.errors import DataError, InvalidArgumentError
+from microsr_bench.data.hub_local import HUB_MARKER
+from microsr_bench.errors import DataError, DiskFullError, InvalidArgumentError, OutputError
 
 
 @pytest.fixture
@@ -112,3 +113,59 @@ def test_download_is_announced_with_its_size(hub_dir, cache_dir):
     out, _, _ = hub_dir
     with pytest.warns(DataGenerationNotice, match=r"Downloading MITO from .* \(3 fields x 100 frames.*about 82\.\d MB"):
         load_benchmark("MITO", source="hub", hub_repo=str(out), cache_dir=cache_dir / "dst", progress=False)
+
+
+# --- push-to-hub --local-dir never overwrites or merges into a folder it did not write (issue 10) ---
+
+
+def test_local_dir_with_other_files_is_left_alone_even_with_overwrite(hub_dir, tmp_path):
+    _, prepared, _ = hub_dir
+    thesis = tmp_path / "mine"
+    thesis.mkdir()
+    (thesis / "thesis.tex").write_text("years of work")
+    for overwrite in (False, True):
+        with pytest.raises(OutputError, match=r"not a hub layout written by microsr-bench.*thesis\.tex.*also with"):
+            write_hub_layout({"MITO": prepared}, thesis, overwrite=overwrite)
+    assert sorted(p.name for p in thesis.iterdir()) == ["thesis.tex"]
+    assert (thesis / "thesis.tex").read_text() == "years of work"
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def test_own_layout_is_replaced_whole_only_with_overwrite(hub_dir):
+    out, prepared, _ = hub_dir
+    assert (out / HUB_MARKER).is_file()
+    with pytest.raises(OutputError, match=r"already holds a hub layout.*pass --overwrite"):
+        write_hub_layout({"MITO": prepared}, out)
+    # A sub-dataset folder left from an earlier layout (allowed name, so still "ours") must not survive: merged
+    # into the new layout it would be published beside a card that does not list it.
+    (out / "NUC").mkdir()
+    (out / "NUC" / "test-00000-of-00001.parquet").write_bytes(b"stale")
+    write_hub_layout({"MITO": prepared}, out, overwrite=True)
+    assert not (out / "NUC").exists() and (out / "MITO" / "test-00000-of-00001.parquet").is_file()
+    assert [p.name for p in out.parent.iterdir() if p.name.startswith(".")] == []
+    # A layout with a stranger in it is no longer ours: refused also with overwrite.
+    (out / "notes.txt").write_text("mine")
+    with pytest.raises(OutputError, match=r"not a hub layout.*notes\.txt"):
+        write_hub_layout({"MITO": prepared}, out, overwrite=True)
+
+
+def test_empty_folder_is_accepted_and_a_full_disk_keeps_the_old_layout(hub_dir, tmp_path, monkeypatch):
+    import errno
+
+    import microsr_bench.data.hub as hub
+
+    out, prepared, _ = hub_dir
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert (write_hub_layout({"MITO": prepared}, empty) / "README.md").is_file()
+    before = sorted(str(p.relative_to(out)) for p in out.rglob("*"))
+
+    def full(prepared, folder):
+        (folder / "README.md").write_text("half")
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(hub, "_write_layout", full)
+    with pytest.raises(DiskFullError, match=r"Could not write the hub layout.*--local-dir"):
+        write_hub_layout({"MITO": prepared}, out, overwrite=True)
+    assert sorted(str(p.relative_to(out)) for p in out.rglob("*")) == before
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == [], "no half-written sibling"

@@ -123,6 +123,41 @@ def test_zero_shot_onto_its_own_source_is_the_paired_protocol_and_refused():
     assert zero_shot("MPM", source="MITO").id == "zero_shot(source=MITO)"
 
 
+@pytest.mark.parametrize(
+    ("protocol", "option", "value", "owner"),
+    [
+        ("paired", "--from", "NUC", "zero-shot"),  # issue 10: --from used to default to MITO and be dropped
+        ("burst", "--from", "MITO", "zero-shot"),
+        ("paired", "--k", "8", "burst"),
+        ("zero-shot", "--degradation", "physics", "blind-synthetic"),
+        ("blind-synthetic", "--shots", "200", "paired or zero-shot or burst"),
+        ("blind-synthetic", "--k", "4", "burst"),
+    ],
+)
+def test_evaluate_refuses_an_option_its_protocol_does_not_take(protocol, option, value, owner, tmp_path):
+    # The expected text is the one table both `evaluate` and `score` check (protocols.OPTION_PROTOCOLS).
+    args = ["evaluate", "--method", "bicubic", "--protocol", protocol, "--dataset", "NUC", option, value]
+    done = CliRunner().invoke(main, [*args, "--out", str(tmp_path / "r"), "--source", "simulated"])
+    assert done.exit_code == 2, done.output
+    assert f"{option} belongs to --protocol {owner}, not {protocol}" in done.output
+    assert f"Drop {option}" in done.output and "Traceback" not in done.output
+    assert not (tmp_path / "r").exists(), "refused at parsing: nothing loaded, generated or written"
+
+
+def test_protocol_options_table_matches_what_each_protocol_takes():
+    # Independent of the table: the options each protocol's constructor has a parameter for.
+    from microsr_bench.protocols.protocols import OPTION_PROTOCOLS, check_protocol_options
+
+    takes = {"paired": {"--shots"}, "zero_shot": {"--shots", "--from"}, "blind_synthetic": {"--degradation"}}
+    takes["burst"] = {"--shots", "--k"}
+    for name, options in takes.items():
+        check_protocol_options(name, options)  # every option the protocol takes passes
+        for option in set(OPTION_PROTOCOLS) - options:
+            with pytest.raises(InvalidArgumentError, match=f"{option} belongs to"):
+                check_protocol_options(name, [option])
+    check_protocol_options("pairde", ["--k"])  # an unknown name is left to make_protocol's did-you-mean
+
+
 def test_protocol_ids_are_stable():
     assert [p.id for p in (paired("MITO", 200), zero_shot("NUC"), blind_synthetic(), burst("MEM", 8))] == [
         "paired",

@@ -45,6 +45,8 @@ def test_zero_shot_onto_the_scored_dataset_and_stray_options_are_refused(write, 
     stray = score(folder, "--protocol", "paired", "--from", "NUC")
     assert stray.exit_code == 2 and "--from belongs to --protocol zero-shot, not paired" in stray.output
     assert "--k belongs to --protocol burst" in score(folder, "--protocol", "paired", "--k", "8").output
+    shots = score(folder, "--protocol", "blind-synthetic", "--shots", "200")
+    assert shots.exit_code == 2 and "--shots belongs to --protocol paired or zero-shot or burst" in shots.output
 
 
 def test_records_carry_the_protocol_its_id_and_shots(write, score):

@@ -106,6 +106,36 @@ def test_kill_and_resume_equals_uninterrupted(tiny_mito: BenchmarkDict, tmp_path
     assert full.history == resumed.history  # type: ignore[attr-defined]
 
 
+def test_full_disk_at_a_checkpoint_stops_cleanly_and_resumes(
+    tiny_mito: BenchmarkDict, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # CARE writes its checkpoints with the Real-ESRGAN helper: a full disk there is one DiskFullError, and the
+    # resumed run (disk freed) ends bit for bit where an uninterrupted one does, as after a kill.
+    import errno
+
+    import baselines.realesrgan.train_checkpoint as train_checkpoint
+    from microsr_bench.errors import DiskFullError
+
+    real_save = torch.save
+
+    def full_at_last(obj: object, path: object, *args: object, **kwargs: object) -> None:
+        if isinstance(obj, dict) and obj.get("iteration") == 8:  # the last checkpoint (epoch 4 of 4)
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real_save(obj, path, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(train_checkpoint.torch, "save", full_at_last)
+    with pytest.raises(DiskFullError, match=r"training checkpoint iter_0000008.*--workdir"):
+        _tiny_run(tiny_mito, tmp_path / "full-disk", epochs=4)
+    monkeypatch.undo()
+    left = sorted(p.name for p in (tmp_path / "full-disk" / "checkpoints").iterdir())
+    assert left == ["iter_0000004", "iter_0000006"], "complete checkpoints only, no .tmp- folder"
+    assert not (tmp_path / "full-disk" / "model.safetensors").exists()
+    resumed = _tiny_run(tiny_mito, tmp_path / "full-disk", epochs=4)
+    full = _tiny_run(tiny_mito, tmp_path / "uninterrupted", epochs=4)
+    a, b = read_weights(full.weights)[0], read_weights(resumed.weights)[0]  # type: ignore[attr-defined]
+    assert all(torch.equal(a[k], b[k]) for k in a)
+
+
 def test_evaluate_save_load(evaluate_recorded: Callable[..., tuple], tiny_mito: BenchmarkDict, tmp_path: Path) -> None:
     # Every protocol that trains: paired, zero-shot (source MITO) and blind-synthetic (pairs synthesised from
     # the training HR images by the protocol itself).
