@@ -132,6 +132,28 @@ def protocol_problems(record: Mapping[str, Any], where: str) -> list[str]:
             f"{where}: [protocol] zero_shot from {record['dataset']['name']} to itself is the paired protocol; "
             "submit it as paired (`--protocol paired`), or train on another sub-dataset"
         )
+    return problems + lineage_problems(record, where)
+
+
+def lineage_problems(record: Mapping[str, Any], where: str) -> list[str]:
+    """A lineage (schema 1.2) must not show the scored test split, nor, under zero-shot and blind-synthetic,
+    real pairs of the scored dataset: those would be numbers of another protocol."""
+    from microsr_bench.scoring.lineage import pairs_level
+
+    name, dataset = record["protocol"]["name"], record["dataset"]["name"]
+    lineage = record.get("lineage") or []
+    problems = [
+        f"{where}: [protocol] record/lineage/{k}: a stage trained on {dataset}'s test split, the split scored; "
+        "no number measured on training data can be ranked: retrain without it"
+        for k, entry in enumerate(lineage)
+        if entry.get("kind") == "training" and entry.get("dataset") == dataset and entry.get("split") == "test"
+    ]
+    level = pairs_level(lineage, dataset)
+    if name in ("zero_shot", "blind_synthetic") and level is not None:
+        problems.append(
+            f"{where}: [protocol] record/lineage: {name} must not learn from {dataset}'s real training pairs, but "
+            f"a stage did ({level}); submit it under the paired protocol"
+        )
     return problems
 
 

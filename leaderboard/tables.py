@@ -100,6 +100,18 @@ def _summary_value(summary: Mapping[str, Any], schema_version: str) -> Value:
     return Value(summary.get("mean"), low, high)
 
 
+def _extra_data(record: Mapping[str, Any], submission: Mapping[str, Any]) -> bool:
+    """The † mark: computed from the record's lineage (schema 1.2) or, for older records, the submitter's word.
+
+    A submitter's ``extra_data: true`` is kept even when the lineage shows none (they may know of outside data
+    the lineage cannot name); a lineage showing extra data marks the entry whatever the submitter said.
+    """
+    from microsr_bench.scoring.lineage import uses_extra_data
+
+    lineage = record.get("lineage")
+    return bool(submission["extra_data"]) or (lineage is not None and uses_extra_data(lineage))
+
+
 def _setting(parameters: Mapping[str, Any]) -> str:
     items = [(k, v) for k, v in sorted(parameters.items()) if k != "shots" and v is not None]
     return ", ".join(f"{k}={v if isinstance(v, (str, int, float)) else json.dumps(v)}" for k, v in items)
@@ -133,7 +145,7 @@ def row_from_entry(entry: Mapping[str, Any], link: str) -> Row:
         method=sub["method"],
         version=sub["version"],
         verified=entry["status"] == "verified",
-        extra_data=bool(sub["extra_data"]),
+        extra_data=_extra_data(record, sub),
         values=values,
         link=link,
         setting=_setting(record["protocol"]["parameters"]),

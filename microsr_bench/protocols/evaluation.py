@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+import datasets
 import numpy as np
 import torch
 
@@ -27,6 +28,7 @@ from microsr_bench.protocols.method import Method, MethodOptions, load_method, m
 from microsr_bench.protocols.protocols import Burst, Protocol
 from microsr_bench.scoring import MethodInfo, ProtocolInfo, ScoreResult, read_result, score_predictions
 from microsr_bench.scoring._outputs import disk_full_as_error
+from microsr_bench.scoring.lineage import declared_lineage, stage_from_split
 from microsr_bench.scoring.writer import predict_test_split, runtime_record, write_predictions
 
 Overwrite = Literal["never", "scores", "always"]
@@ -54,6 +56,11 @@ class EvaluationPaths:
     @property
     def csv(self) -> Path:
         return self.result.with_suffix(".csv")
+
+    @property
+    def lineage(self) -> Path:
+        """The lineage of the kept predictions' model (``overwrite="scores"`` re-scores without refitting)."""
+        return self.folder / "lineage.json"
 
     @property
     def key(self) -> Path:
@@ -186,6 +193,7 @@ def evaluate(
         if not keep_predictions:
             shutil.rmtree(paths.predictions, ignore_errors=True)
             paths.predictions_key.unlink(missing_ok=True)
+            paths.lineage.unlink(missing_ok=True)
     say(f"Wrote the result to {paths.result}" + (f" (replacing one whose {why})." if why else "."))
     return result
 
@@ -205,18 +213,21 @@ def _run(
 ) -> ScoreResult:
     """Fit and predict (or take kept predictions made under the same key), score, and commit the result."""
     fit_seconds = None
-    if overwrite == "scores" and _same_key(paths.predictions_key, key) and paths.predictions.is_dir():
+    lineage = _kept_lineage(paths) if overwrite == "scores" and _same_key(paths.predictions_key, key) else None
+    if lineage is not None and paths.predictions.is_dir():
         runtime, ids = None, _burst_ids(data, protocol)
     else:
         paths.predictions_key.unlink(missing_ok=True)
         fit_seconds = _fit(instance, data, progress)
+        lineage = model_lineage(instance, data.train if fit_seconds is not None else None, options.seed)
         runtime, ids = _predict(instance, data, protocol, paths.predictions, batch_size, options.device, progress)
+        atomic_write_text(paths.lineage, json.dumps(lineage, indent=2) + "\n")
         atomic_write_text(paths.predictions_key, key_hash(key) + "\n")
     result = score_predictions(
         paths.predictions,
         bench=data.test,
         datasets=[protocol.test_dataset],
-        method=_method_info(instance, spec, fit_seconds),
+        method=_method_info(instance, spec, fit_seconds, lineage),
         protocol=ProtocolInfo(name=protocol.name, parameters={**protocol.parameters, "id": protocol.id}),
         runtime=runtime,
         ids=ids,
@@ -329,7 +340,30 @@ def _fit(method: Method, data: ProtocolData, progress: bool) -> float | None:
     return time.perf_counter() - began
 
 
-def _method_info(method: Method, spec: str, fit_seconds: float | None) -> MethodInfo:
+def model_lineage(method: Method, train: datasets.Dataset | None, seed: int) -> list[dict[str, Any]]:
+    """What reached the weights: what the method declares, then the stage ``fit`` ran on (when it ran).
+
+    The protocol's stage is counted from the rows handed to ``fit``, whatever the method says about it;
+    ``fit_iterations`` (an optional method attribute) fills in its length.
+    """
+    lineage = declared_lineage(method)
+    if train is not None:
+        iterations = getattr(method, "fit_iterations", None)
+        lineage += stage_from_split(train, iterations=iterations if isinstance(iterations, int) else None, seed=seed)
+    return lineage
+
+
+def _kept_lineage(paths: EvaluationPaths) -> list[dict[str, Any]] | None:
+    try:
+        data = json.loads(paths.lineage.read_text())
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, list) else None
+
+
+def _method_info(
+    method: Method, spec: str, fit_seconds: float | None, lineage: list[dict[str, Any]] | None = None
+) -> MethodInfo:
     parameters = dict(getattr(method, "parameters", {}) or {})
     if fit_seconds is not None:
         parameters["fit_seconds"] = round(fit_seconds, 3)
@@ -340,4 +374,5 @@ def _method_info(method: Method, spec: str, fit_seconds: float | None) -> Method
         identity=getattr(method, "identity", None),
         parameters=parameters,
         initialisation=getattr(method, "initialisation", None),
+        lineage=lineage,
     )
