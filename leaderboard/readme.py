@@ -55,7 +55,8 @@ The interval's exact bounds are in each entry's JSON and in the page's tooltips.
 Marks: ✔ verified (scored by the maintainers from submitted predictions or code; otherwise self-reported) ·
 ≈ a tie with the leader on the ranking metric: paired sign-flip p ≥ 0.05 over the shared test fields, or,
 for records without per-field means, overlapping 95 % intervals · † trained with data
-beyond the benchmark's training and validation splits (pre-trained weights included).
+beyond the benchmark's training and validation splits (pre-trained weights included), computed from the
+record's lineage where it has one · [n seeds]: the values are mean ± sd over n training seeds, not an interval.
 """
 
 
@@ -84,7 +85,8 @@ def _table(rows: Sequence[Row]) -> list[str]:
     for ranked in rank_rows(rows, RANKING_METRIC):
         row = ranked.row
         marks = (" ✔" if row.verified else "") + (" †" if row.extra_data else "")
-        text = [f"{row.method} ({row.version})", *([row.setting] if with_setting else [])]
+        seeds = f" [{row.seeds} seeds]" if row.seeds else ""
+        text = [f"{row.method} ({row.version}){seeds}", *([row.setting] if with_setting else [])]
         cells = [f"{ranked.rank}{' ≈' if ranked.tie else ''}", *map(escape_markdown, text)]
         cells[1] += marks
         cells += [format_value(row.values.get(key), decimals(key)) for key in columns]

@@ -93,6 +93,8 @@ class Row:
     info: dict[str, Any] = field(default_factory=dict)
     #: Per-field means (HR id -> mean) keyed ``group/metric``, where the record carries them.
     field_means: dict[str, dict[str, float]] = field(default_factory=dict)
+    #: Training seeds behind the values (a ``seed_spread`` record): values are then mean ± sd over seeds.
+    seeds: int = 0
 
 
 def _summary_value(summary: Mapping[str, Any], schema_version: str) -> Value:
@@ -128,6 +130,9 @@ def row_from_entry(entry: Mapping[str, Any], link: str) -> Row:
     }
     values |= {f"no_reference/{m}": _summary_value(s, version) for m, s in (record.get("no_reference") or {}).items()}
     values |= {f"set/{m}": Value(v) for m, v in (record.get("set_metrics") or {}).items()}
+    spread = record.get("seed_spread")
+    if spread:
+        values |= _seed_values(spread)
     per_field = {
         f"{group}/{metric}": {str(k): float(v) for k, v in means.items()}
         for group, metrics in (record.get("field_means") or {}).items()
@@ -152,7 +157,18 @@ def row_from_entry(entry: Mapping[str, Any], link: str) -> Row:
         seconds_per_image=sub.get("seconds_per_image"),
         info=info,
         field_means=per_field,
+        seeds=len(spread["seeds"]) if spread else 0,
     )
+
+
+def _seed_values(spread: Mapping[str, Any]) -> dict[str, Value]:
+    """Mean ± sd over training seeds (``low``/``high`` = mean ∓ sd), what the board shows for seed repeats."""
+    out = {}
+    for group, metrics in spread["metrics"].items():
+        for metric, s in metrics.items():
+            mean, sd = s.get("mean"), s.get("sd")
+            out[f"{group}/{metric}"] = Value(mean, mean - sd, mean + sd) if None not in (mean, sd) else Value(mean)
+    return out
 
 
 def _split_key(key: str) -> tuple[str, str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -43,6 +43,11 @@ _OVERWRITE = click.Choice(["never", "scores", "always"])
 @click.option("--device", default="cpu", show_default=True, callback=device_option_callback, help="cpu, cuda, cuda:N.")
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option(
+    "--seeds",
+    default=None,
+    help="Train and score once per seed (e.g. 0,1,2) and record mean ± sd over seeds; replaces --seed.",
+)
+@click.option(
     "--workdir", type=click.Path(path_type=Path), help="Checkpoints and trained models (default: OUT/workdir)."
 )
 @click.option("--weights", type=click.Path(path_type=Path), help="Weights file for the method (e.g. official x2).")
@@ -71,6 +76,7 @@ def evaluate_cmd(
     budget: Budget,
     device: str,
     seed: int,
+    seeds: str | None,
     workdir: Path | None,
     weights: Path | None,
     out_dir: Path,
@@ -106,11 +112,26 @@ def evaluate_cmd(
         keep_predictions=keep_predictions,
         progress=not quiet,
         report=lambda line: click.echo(line, err=as_json),
+        seeds=seeds,
     )
     if as_json:
         click.echo(json.dumps(result.result_set(), indent=2))
     else:
         click.echo(result.table())
+        if seeds is not None:
+            click.echo(_spread_lines(result.records[0]["seed_spread"]))
+
+
+def _spread_lines(spread: dict[str, Any]) -> str:
+    """``paper/psnr: 27.41 ± 0.12 (sd over seeds 0, 1, 2)`` per recipe and metric."""
+    seeds = ", ".join(map(str, spread["seeds"]))
+    lines = []
+    for group, metrics in spread["metrics"].items():
+        for metric, s in metrics.items():
+            sd = "" if s["sd"] is None else f" ± {s['sd']:.4g}"
+            mean = "–" if s["mean"] is None else f"{s['mean']:.4g}"
+            lines.append(f"{group}/{metric}: {mean}{sd} (mean ± sd over seeds {seeds})")
+    return "\n".join(lines)
 
 
 @click.command("reproduce")

@@ -6,7 +6,7 @@ import dataclasses
 import json
 import shutil
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -152,6 +152,7 @@ def evaluate(
     n_boot: int = 2000,
     progress: bool = True,
     report: Callable[[str], None] | None = None,
+    seeds: Sequence[int] | str | None = None,
 ) -> ScoreResult:
     """Run a method under a protocol: train (if allowed and the method has ``fit``), predict, score.
 
@@ -167,7 +168,19 @@ def evaluate(
             ``cache_key``); ``scores`` re-scores kept predictions; ``always`` recomputes.
         keep_predictions: keep the prediction folder next to the result (needed for ``overwrite="scores"``).
         report: called with one line saying where the record went and whether a cached one was reused.
+        seeds: train and score once per seed (each run in ``<out_dir>/seed-<s>/``, ``options.seed`` replaced)
+            and return one record with the spread over seeds, written under ``<out_dir>/seeds-<s0>-<s1>.../``
+            (:mod:`microsr_bench.protocols.seeds`). Needs a method name or ``module:attr`` (a fresh instance
+            per seed).
     """
+    if seeds is not None:
+        from microsr_bench.protocols.seeds import evaluate_seeds, parse_seeds
+
+        passed: dict[str, Any] = {"source": source, "size": size, "cache_dir": cache_dir, "overwrite": overwrite}
+        passed |= {"batch_size": batch_size, "keep_predictions": keep_predictions, "n_boot": n_boot}
+        out_root = Path(out_dir) if out_dir is not None else default_results_dir()
+        options = options or MethodOptions(progress=progress)
+        return evaluate_seeds(method, protocol, parse_seeds(seeds), options, out_root, progress, report, passed)
     if overwrite not in OVERWRITE_CHOICES:
         raise InvalidArgumentError(f"overwrite must be one of {', '.join(OVERWRITE_CHOICES)}, got {overwrite!r}.")
     options = _options_for(method, options or MethodOptions(progress=progress), protocol)

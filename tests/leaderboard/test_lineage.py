@@ -61,3 +61,17 @@ def test_lineage_problems_name_test_leaks_and_protocol_mismatches(lb: Any) -> No
     (problem,) = lineage_problems(zero, "e.json")
     assert "zero_shot must not learn from NUC's real training pairs" in problem and "paired protocol" in problem
     assert lineage_problems(lb.make_record(lineage=[SCRATCH, _stage("MITO", 3600, None)]), "e.json") == []
+
+
+def test_seed_repeats_show_mean_and_sd_over_seeds(lb: Any) -> None:
+    from leaderboard.readme import render_readme
+
+    record = lb.make_record(psnr=28.0)
+    # Values chosen by hand: mean 28.0, sample sd of (27, 28, 29) = 1.0.
+    spread = {"mean": 28.0, "sd": 1.0, "values": [27.0, 28.0, 29.0]}
+    record["seed_spread"] = {"seeds": [0, 1, 2], "metrics": {"paper": {"psnr": spread}}}
+    row = row_from_entry(lb.make_entry(record), "x.json")
+    value = row.values["paper/psnr"]
+    assert row.seeds == 3 and (value.mean, value.low, value.high) == (28.0, 27.0, 29.0)
+    text = render_readme([row])
+    assert "DemoNet (1.0) \\[3 seeds\\]" in text and "28.00 ± 1.00" in text
