@@ -11,7 +11,8 @@ factories are also marked with ``@method_factory``, so ``--method baselines.regi
 | ``bicubic`` | bicubic x2 | - |
 | ``bicubic-fit`` | bicubic x2 + affine intensity map fitted on the training pairs | ``max_pairs`` |
 | ``frame-average`` | mean of k frames, then bicubic x2 | ``k`` (default 4) |
-| ``resrgan-b`` | RESRGan-B (paper IV-C) | ``tile``, ``overlap``, ``batch_size``, ``cache_dir``, ``resume`` |
+| ``resrgan-b`` | RESRGan-B (paper IV-C) | ``tile``, ``overlap``, ``batch_size``, ``cache_dir``, ``resume``,
+  ``val_metric`` (``ssim``, ``psnr``, ``niqe``, ``kid``) |
 | ``resrgan-s`` | RESRGan-S (paper V-B) | the same plus ``synthesis`` (``realesrgan`` or ``physics``) |
 """
 
@@ -19,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 from baselines.classical import FittedBicubic, FrameAveraging, Interpolate
 from microsr_bench._registry import did_you_mean
@@ -98,12 +99,22 @@ def frame_average(options: MethodOptions) -> Method:
     return FrameAveraging(k=extra.get("k", 4))
 
 
+def _val_metric(value: Any) -> str:
+    from baselines.realesrgan.train_config import ValMetric
+
+    choices = get_args(ValMetric)
+    if value not in choices:
+        raise ValueError(f"expected one of {', '.join(choices)}")
+    return str(value)
+
+
 _GAN_EXTRA: dict[str, Callable[[Any], Any]] = {
     "tile": _tile,
     "overlap": _even_int,
     "batch_size": _positive_int,
     "cache_dir": lambda v: None if v is None else Path(v),
     "resume": _flag,
+    "val_metric": _val_metric,
 }
 
 

@@ -10,6 +10,7 @@ generator (EMA weights at the best validation score). The result record's method
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from pathlib import Path
@@ -31,7 +32,7 @@ from baselines.realesrgan.recipes import (
     train_synthetic,
 )
 from baselines.realesrgan.rrdbnet import RRDBNet
-from baselines.realesrgan.train_config import TrainConfig, config_for
+from baselines.realesrgan.train_config import TrainConfig, ValMetric, config_for
 from baselines.realesrgan.weights import load_weights, read_weights, save_weights
 from microsr_bench.data.info import BenchmarkInfo, benchmark_info
 from microsr_bench.errors import DataError, InvalidArgumentError, NotFoundError
@@ -82,9 +83,12 @@ class _ResrganMethod:
         batch_size: int = 8,
         cache_dir: Path | None = None,
         resume: bool = True,
+        val_metric: ValMetric | None = None,
     ) -> None:
         self.options = options or MethodOptions()
         self.config = config_for(self.options.budget, seed=self.options.seed)
+        if val_metric is not None:  # the model-selection criterion (the paper selects by NIQE/FID)
+            self.config = dataclasses.replace(self.config, val_metric=val_metric)
         self.tile, self.overlap, self.batch_size = tile, overlap, batch_size
         self.cache_dir, self.resume = cache_dir, resume
         self.generator: RRDBNet | None = None
