@@ -18,7 +18,7 @@ from typing import Any
 
 from microsr_bench.data.cards import DATASET_NAMES, get_card
 from microsr_bench.metrics import PSNR_CAP_DB
-from microsr_bench.protocols.protocols import BURST_SIZES, protocol_id
+from microsr_bench.protocols.protocols import BURST_SIZES, DEGRADATIONS, protocol_id
 
 __all__ = [
     "MAX_SECONDS_PER_IMAGE",
@@ -48,7 +48,7 @@ _SHOTS = (200, 400, 800, None)
 _PARAMETERS: dict[str, dict[str, tuple[Any, ...] | type]] = {
     "paired": {"shots": _SHOTS},
     "zero_shot": {"source": DATASET_NAMES, "source_shots": _SHOTS},
-    "blind_synthetic": {"degradation": ("realesrgan", "physics"), "synthetic_frames": int},
+    "blind_synthetic": {"degradation": DEGRADATIONS, "synthetic_frames": int, "noise_sigma": float},
     "burst": {"k": BURST_SIZES, "shots": _SHOTS},
 }
 
@@ -104,6 +104,9 @@ def protocol_problems(record: Mapping[str, Any], where: str) -> list[str]:
         values = allowed[key]
         if isinstance(values, tuple):
             ok, want = not isinstance(value, bool) and value in values, "one of " + ", ".join(map(str, values))
+        elif values is float:
+            ok = isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value < 1
+            want = "a number in [0, 1)"
         else:
             ok, want = isinstance(value, int) and not isinstance(value, bool) and value >= 1, "a positive integer"
         if not ok:

@@ -37,7 +37,16 @@ _OVERWRITE = click.Choice(["never", "scores", "always"])
 @click.option("--dataset", required=True, help="Sub-dataset scored (MITO, MPM, MEM, NUC).")
 @click.option("--shots", default=None, help="200, 400, 800 or full (zero-shot: of the source dataset).")
 @click.option("--from", "source_dataset", default="MITO", show_default=True, help="Zero-shot: the training dataset.")
-@click.option("--degradation", type=click.Choice(["realesrgan", "physics"]), default="realesrgan", show_default=True)
+@click.option(
+    "--degradation", type=click.Choice(["realesrgan", "physics", "bicubic"]), default="realesrgan", show_default=True
+)
+@click.option(
+    "--noise-sigma",
+    type=click.FloatRange(0.0, 1.0, max_open=True),
+    default=0.0,
+    show_default=True,
+    help="Blind-synthetic bicubic: Gaussian noise sd in [0, 1] units added after down-sampling.",
+)
 @click.option("--k", type=click.IntRange(min=1), default=4, show_default=True, help="Burst: LR frames per input.")
 @click.option("--budget", type=click.Choice(["tiny", "cpu", "paper"]), default="cpu", show_default=True)
 @click.option("--device", default="cpu", show_default=True, callback=device_option_callback, help="cpu, cuda, cuda:N.")
@@ -72,6 +81,7 @@ def evaluate_cmd(
     shots: str | None,
     source_dataset: str,
     degradation: Degradation,
+    noise_sigma: float,
     k: int,
     budget: Budget,
     device: str,
@@ -91,7 +101,15 @@ def evaluate_cmd(
     """Train METHOD if the protocol allows it, predict the test split of DATASET, score it, write the record."""
     from microsr_bench.protocols import MethodOptions, evaluate, make_protocol
 
-    protocol = make_protocol(protocol_name, dataset, shots=shots, source=source_dataset, degradation=degradation, k=k)
+    protocol = make_protocol(
+        protocol_name,
+        dataset,
+        shots=shots,
+        source=source_dataset,
+        degradation=degradation,
+        k=k,
+        noise_sigma=noise_sigma,
+    )
     options = MethodOptions(
         budget=budget,
         device=device,

@@ -1,5 +1,6 @@
 """Synthetic degradation pipelines that turn HR microscopy images into LR training inputs."""
 
+from microsr_bench.degradations.bicubic import BicubicDegradation
 from microsr_bench.degradations.physics import LRCalibration, PhysicsDegradation, calibrate, calibrate_from_benchmark
 from microsr_bench.degradations.realesrgan import (
     DegradationParams,
@@ -10,6 +11,7 @@ from microsr_bench.degradations.realesrgan import (
 )
 
 __all__ = [
+    "BicubicDegradation",
     "DegradationParams",
     "LRCalibration",
     "PhysicsDegradation",

@@ -25,7 +25,7 @@ from microsr_bench.errors import InvalidArgumentError
 from microsr_bench.protocols.cache_key import cache_key, file_sha256, key_hash
 from microsr_bench.protocols.data import ProtocolData, burst_inputs, protocol_data
 from microsr_bench.protocols.method import Method, MethodOptions, load_method, method_name
-from microsr_bench.protocols.protocols import Burst, Protocol
+from microsr_bench.protocols.protocols import BlindSynthetic, Burst, Protocol
 from microsr_bench.scoring import MethodInfo, ProtocolInfo, ScoreResult, read_result, score_predictions
 from microsr_bench.scoring._outputs import disk_full_as_error
 from microsr_bench.scoring.lineage import declared_lineage, stage_from_split
@@ -275,10 +275,10 @@ def _commit(result: ScoreResult, paths: EvaluationPaths, key: dict[str, Any]) ->
         raise
 
 
-#: Registered baselines that take a protocol parameter as a setting (burst size, LR synthesis).
-_PROTOCOL_SETTINGS = {
-    ("frame-average", "burst"): ("k", "k"),
-    ("resrgan-s", "blind_synthetic"): ("synthesis", "degradation"),
+#: Registered baselines that take protocol parameters as settings (burst size, LR synthesis and its noise).
+_PROTOCOL_SETTINGS: dict[tuple[str, str], tuple[tuple[str, str], ...]] = {
+    ("frame-average", "burst"): (("k", "k"),),
+    ("resrgan-s", "blind_synthetic"): (("synthesis", "degradation"),),
 }
 
 
@@ -286,13 +286,21 @@ def _options_for(method: str | Method, options: MethodOptions, protocol: Protoco
     """Hand the protocol's parameter to the baselines that need it (frame-average's k, RESRGan-S's synthesis)."""
     if not isinstance(method, str) or (method, protocol.name) not in _PROTOCOL_SETTINGS:
         return options
-    setting, attribute = _PROTOCOL_SETTINGS[(method, protocol.name)]
-    value = getattr(protocol, attribute)
-    if options.extra.get(setting, value) != value:
+    if method == "resrgan-s" and isinstance(protocol, BlindSynthetic) and protocol.noise_sigma:
         raise InvalidArgumentError(
-            f"{method} was given {setting}={options.extra[setting]!r} but the protocol {protocol.id} needs {value!r}."
+            f"resrgan-s synthesises its LR on the fly and has no noise setting for the bicubic pipeline; the protocol "
+            f"{protocol.id} asks for noise. Use noise_sigma=0 with resrgan-s, or a method that trains on the "
+            "protocol's synthetic pairs."
         )
-    return dataclasses.replace(options, extra={**options.extra, setting: value})
+    extra = dict(options.extra)
+    for setting, attribute in _PROTOCOL_SETTINGS[(method, protocol.name)]:
+        value = getattr(protocol, attribute)
+        if extra.get(setting, value) != value:
+            raise InvalidArgumentError(
+                f"{method} was given {setting}={extra[setting]!r} but the protocol {protocol.id} needs {value!r}."
+            )
+        extra[setting] = value
+    return dataclasses.replace(options, extra=extra)
 
 
 def _cached(paths: EvaluationPaths, key: dict[str, Any], overwrite: Overwrite) -> tuple[ScoreResult | None, str]:
