@@ -2,6 +2,7 @@
 
 from microsr_bench.metrics._fid import extract_features, feature_statistics, fid, frechet_distance
 from microsr_bench.metrics._kid import SetMetrics, kid, set_metrics
+from microsr_bench.metrics._microssim import MicroSSIM, micro_ssim
 from microsr_bench.metrics._niqe import NiqeModel, fit_niqe_model, niqe, pristine_model
 from microsr_bench.metrics.aggregate import (
     PSNR_CAP_DB,
@@ -32,6 +33,7 @@ __all__ = [
     "PSNR_CAP_DB",
     "MacroSummary",
     "MetricInfo",
+    "MicroSSIM",
     "NiqeModel",
     "PreparedPair",
     "Recipe",
@@ -50,6 +52,7 @@ __all__ = [
     "list_metrics",
     "list_recipes",
     "macro_average",
+    "micro_ssim",
     "ms_ssim",
     "niqe",
     "nrmse",
