@@ -13,7 +13,8 @@ factory here is declared there, under its name with ``-`` for ``_``.
 | ``bicubic`` | bicubic x2 | - |
 | ``bicubic-fit`` | bicubic x2 + affine intensity map fitted on the training pairs | ``max_pairs`` |
 | ``frame-average`` | mean of k frames, then bicubic x2 | ``k`` (default 4) |
-| ``resrgan-b`` | RESRGan-B (paper IV-C) | ``tile``, ``overlap``, ``batch_size``, ``cache_dir``, ``resume``, ``init`` |
+| ``resrgan-b`` | RESRGan-B (paper IV-C) | ``tile``, ``overlap``, ``batch_size``, ``cache_dir``, ``resume``, ``init``,
+  ``val_metric`` (``ssim``, ``psnr``, ``niqe``, ``kid``) |
 | ``resrgan-s`` | RESRGan-S (paper V-B) | the same plus ``synthesis`` (``realesrgan`` or ``physics``) |
 | ``realesrnet`` | Real-ESRNet: RESRGan-B's network and recipe, L1 loss only | as ``resrgan-b`` |
 | ``care`` | CARE: bicubic x2 then CSBDeep's residual U-Net (``baselines.care``) | ``batch_size``, ``resume`` |
@@ -24,7 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 from baselines.classical import FittedBicubic, FrameAveraging, Interpolate
 from microsr_bench.errors import ConfigError
@@ -122,6 +123,15 @@ def _init_choice(value: Any) -> str:
     return str(value)
 
 
+def _val_metric(value: Any) -> str:
+    from baselines.realesrgan.train_config import ValMetric
+
+    choices = get_args(ValMetric)
+    if value not in choices:
+        raise ValueError(f"expected one of {', '.join(choices)}")
+    return str(value)
+
+
 _GAN_EXTRA: dict[str, Callable[[Any], Any]] = {
     "tile": _tile,
     "overlap": _even_int,
@@ -129,6 +139,7 @@ _GAN_EXTRA: dict[str, Callable[[Any], Any]] = {
     "cache_dir": lambda v: None if v is None else Path(v),
     "resume": _flag,
     "init": _init_choice,
+    "val_metric": _val_metric,
 }
 
 
@@ -142,6 +153,7 @@ def resrgan_b(options: MethodOptions) -> Method:
 
 @method_factory
 @takes_protocol_parameter("blind_synthetic", "degradation", setting="synthesis")
+@takes_protocol_parameter("blind_synthetic", "noise_sigma")
 def resrgan_s(options: MethodOptions) -> Method:
     """RESRGan-S: trained on synthetically degraded HR images only."""
     from baselines.realesrgan.data import SYNTHESES
@@ -152,7 +164,18 @@ def resrgan_s(options: MethodOptions) -> Method:
             raise ValueError(f"expected one of {', '.join(SYNTHESES)}")
         return str(value)
 
-    return ResrganS(options, **_extra(options, "resrgan-s", {**_GAN_EXTRA, "synthesis": synthesis}))
+    def no_noise(value: Any) -> float:
+        # RESRGan-S synthesises its LR on the fly; its bicubic pipeline has no noise term.
+        if float(value) != 0.0:
+            raise ValueError(
+                "RESRGan-S has no noise setting for the bicubic pipeline; use noise_sigma=0, or a method that "
+                "trains on the protocol's synthetic pairs"
+            )
+        return 0.0
+
+    extra = _extra(options, "resrgan-s", {**_GAN_EXTRA, "synthesis": synthesis, "noise_sigma": no_noise})
+    extra.pop("noise_sigma", None)
+    return ResrganS(options, **extra)
 
 
 @method_factory

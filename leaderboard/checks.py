@@ -18,7 +18,7 @@ from typing import Any
 
 from microsr_bench.data.cards import DATASET_NAMES, get_card
 from microsr_bench.metrics import PSNR_CAP_DB
-from microsr_bench.protocols.protocols import BURST_SIZES, protocol_id
+from microsr_bench.protocols.protocols import BURST_SIZES, DEGRADATIONS, protocol_id
 
 __all__ = [
     "MAX_SECONDS_PER_IMAGE",
@@ -48,7 +48,7 @@ _SHOTS = (200, 400, 800, None)
 _PARAMETERS: dict[str, dict[str, tuple[Any, ...] | type]] = {
     "paired": {"shots": _SHOTS},
     "zero_shot": {"source": DATASET_NAMES, "source_shots": _SHOTS},
-    "blind_synthetic": {"degradation": ("realesrgan", "physics"), "synthetic_frames": int},
+    "blind_synthetic": {"degradation": DEGRADATIONS, "synthetic_frames": int, "noise_sigma": float},
     "burst": {"k": BURST_SIZES, "shots": _SHOTS},
 }
 
@@ -104,6 +104,9 @@ def protocol_problems(record: Mapping[str, Any], where: str) -> list[str]:
         values = allowed[key]
         if isinstance(values, tuple):
             ok, want = not isinstance(value, bool) and value in values, "one of " + ", ".join(map(str, values))
+        elif values is float:
+            ok = isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value < 1
+            want = "a number in [0, 1)"
         else:
             ok, want = isinstance(value, int) and not isinstance(value, bool) and value >= 1, "a positive integer"
         if not ok:
@@ -131,6 +134,28 @@ def protocol_problems(record: Mapping[str, Any], where: str) -> list[str]:
         problems.append(
             f"{where}: [protocol] zero_shot from {record['dataset']['name']} to itself is the paired protocol; "
             "submit it as paired (`--protocol paired`), or train on another sub-dataset"
+        )
+    return problems + lineage_problems(record, where)
+
+
+def lineage_problems(record: Mapping[str, Any], where: str) -> list[str]:
+    """A lineage (schema 1.2) must not show the scored test split, nor, under zero-shot and blind-synthetic,
+    real pairs of the scored dataset: those would be numbers of another protocol."""
+    from microsr_bench.scoring.lineage import pairs_level
+
+    name, dataset = record["protocol"]["name"], record["dataset"]["name"]
+    lineage = record.get("lineage") or []
+    problems = [
+        f"{where}: [protocol] record/lineage/{k}: a stage trained on {dataset}'s test split, the split scored; "
+        "no number measured on training data can be ranked: retrain without it"
+        for k, entry in enumerate(lineage)
+        if entry.get("kind") == "training" and entry.get("dataset") == dataset and entry.get("split") == "test"
+    ]
+    level = pairs_level(lineage, dataset)
+    if name in ("zero_shot", "blind_synthetic") and level is not None:
+        problems.append(
+            f"{where}: [protocol] record/lineage: {name} must not learn from {dataset}'s real training pairs, but "
+            f"a stage did ({level}); submit it under the paired protocol"
         )
     return problems
 

@@ -221,16 +221,21 @@ def table_key(entry: Mapping[str, Any]) -> tuple[str, str, str]:
     The protocol id adds the parameters that change what is measured (``burst(k=4)``,
     ``zero_shot(source=MITO)``), so results under different settings never share a table or a duplicate key.
     The id is computed from the parameters, never read from the record's free ``id``, so a stored id cannot
-    file an entry under another protocol or dodge the duplicate rule.
+    file an entry under another protocol or dodge the duplicate rule. The shots label comes from the record's
+    lineage when it has one (:func:`microsr_bench.scoring.lineage.pairs_level`), else from its ``shots``.
     """
     from leaderboard.checks import computed_protocol_id
+    from microsr_bench.scoring.lineage import pairs_level
 
     record = entry["record"]
     name = record["protocol"]["name"]
+    # The few-shot table follows what the weights learned of the scored dataset (the lineage), not the label:
+    # a "200 shots" model whose base saw the whole training split is ranked with the full-split models.
+    learned = pairs_level(record["lineage"], record["dataset"]["name"]) if record.get("lineage") else None
     return (
         computed_protocol_id(name, record["protocol"]["parameters"]),
         record["dataset"]["name"],
-        shots_label(name, record["shots"]),
+        str(learned) if learned is not None else shots_label(name, record["shots"]),
     )
 
 

@@ -59,8 +59,9 @@ Marks: **bold** the leader of a column (rank 1; of two or more entries) · ≈ a
 metric: paired sign-flip p ≥ 0.05 over the shared test fields, or, for records without per-field means,
 overlapping 95 % intervals · ✔ verified (scored by the maintainers from submitted predictions or code;
 otherwise self-reported) · † trained with data beyond the benchmark's training and validation splits
-(pre-trained weights included). ✔ and † follow the method's name when all its entries in the table have them,
-else the value they belong to. [json] links each entry.
+(pre-trained weights included), computed from the record's lineage where it has one. ✔ and † follow the
+method's name when all its entries in the table have them, else the value they belong to. [json] links each
+entry. [n seeds]: the values are mean ± sd over n training seeds, not an interval.
 """
 
 
@@ -93,7 +94,10 @@ def _list_table(column: Column) -> list[str]:
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join(["---"] * len(header)) + "|"]
     for ranked in column.ranked:
         row = ranked.row
-        cells = [f"{ranked.rank}{' ≈' if ranked.tie else ''}", escape_markdown(f"{row.method} ({row.version})")]
+        cells = [
+            f"{ranked.rank}{' ≈' if ranked.tie else ''}",
+            escape_markdown(f"{row.method} ({row.version})" + (f" [{row.seeds} seeds]" if row.seeds else "")),
+        ]
         cells[1] += _marks([row])
         cells += [format_value(row.values.get(k), decimals(k)) for k in (RANKING_METRIC, SECOND_METRIC)]
         cells.append(f"[json]({row.link})")  # a validated file name: letters, digits, _ . + -

@@ -93,11 +93,25 @@ class Row:
     info: dict[str, Any] = field(default_factory=dict)
     #: Per-field means (HR id -> mean) keyed ``group/metric``, where the record carries them.
     field_means: dict[str, dict[str, float]] = field(default_factory=dict)
+    #: Training seeds behind the values (a ``seed_spread`` record): values are then mean ± sd over seeds.
+    seeds: int = 0
 
 
 def _summary_value(summary: Mapping[str, Any], schema_version: str) -> Value:
     low, high = primary_interval(summary, schema_version) or (None, None)
     return Value(summary.get("mean"), low, high)
+
+
+def _extra_data(record: Mapping[str, Any], submission: Mapping[str, Any]) -> bool:
+    """The † mark: computed from the record's lineage (schema 1.2) or, for older records, the submitter's word.
+
+    A submitter's ``extra_data: true`` is kept even when the lineage shows none (they may know of outside data
+    the lineage cannot name); a lineage showing extra data marks the entry whatever the submitter said.
+    """
+    from microsr_bench.scoring.lineage import uses_extra_data
+
+    lineage = record.get("lineage")
+    return bool(submission["extra_data"]) or (lineage is not None and uses_extra_data(lineage))
 
 
 def _setting(parameters: Mapping[str, Any]) -> str:
@@ -116,6 +130,9 @@ def row_from_entry(entry: Mapping[str, Any], link: str) -> Row:
     }
     values |= {f"no_reference/{m}": _summary_value(s, version) for m, s in (record.get("no_reference") or {}).items()}
     values |= {f"set/{m}": Value(v) for m, v in (record.get("set_metrics") or {}).items()}
+    spread = record.get("seed_spread")
+    if spread:
+        values |= _seed_values(spread)
     per_field = {
         f"{group}/{metric}": {str(k): float(v) for k, v in means.items()}
         for group, metrics in (record.get("field_means") or {}).items()
@@ -133,14 +150,25 @@ def row_from_entry(entry: Mapping[str, Any], link: str) -> Row:
         method=sub["method"],
         version=sub["version"],
         verified=entry["status"] == "verified",
-        extra_data=bool(sub["extra_data"]),
+        extra_data=_extra_data(record, sub),
         values=values,
         link=link,
         setting=_setting(record["protocol"]["parameters"]),
         seconds_per_image=sub.get("seconds_per_image"),
         info=info,
         field_means=per_field,
+        seeds=len(spread["seeds"]) if spread else 0,
     )
+
+
+def _seed_values(spread: Mapping[str, Any]) -> dict[str, Value]:
+    """Mean ± sd over training seeds (``low``/``high`` = mean ∓ sd), what the board shows for seed repeats."""
+    out = {}
+    for group, metrics in spread["metrics"].items():
+        for metric, s in metrics.items():
+            mean, sd = s.get("mean"), s.get("sd")
+            out[f"{group}/{metric}"] = Value(mean, mean - sd, mean + sd) if None not in (mean, sd) else Value(mean)
+    return out
 
 
 def _split_key(key: str) -> tuple[str, str]:

@@ -38,7 +38,7 @@ __all__ = [
     "unique_hr_rows",
 ]
 
-SynthesisName = Literal["realesrgan", "physics"]
+SynthesisName = Literal["realesrgan", "physics", "bicubic"]
 SYNTHESES: tuple[SynthesisName, ...] = get_args(SynthesisName)
 
 #: ``hr [1, 1, H, W]`` in [0, 1] and a Generator -> ``lr [1, 1, H/2, W/2]`` in [0, 1].
@@ -260,8 +260,11 @@ class SyntheticPatchSampler:
         self.stream.load_state_dict(state)
 
 
-def make_synthesis(name: str, *, dataset: str = "MITO", calibration_split: datasets.Dataset | None = None) -> Synthesis:
-    """The LR synthesis of RESRGan-S by name: ``realesrgan`` (second-order pipeline) or ``physics``.
+def make_synthesis(
+    name: str, *, dataset: str = "MITO", calibration_split: datasets.Dataset | None = None, noise_sigma: float = 0.0
+) -> Synthesis:
+    """The LR synthesis of RESRGan-S by name: ``realesrgan`` (second-order pipeline), ``physics`` or ``bicubic``
+    (bicubic down-sampling plus Gaussian noise of sd ``noise_sigma``).
 
     ``realesrgan`` is :class:`microsr_bench.degradations.SecondOrderDegradation` with the official x2 settings.
     ``physics`` is :class:`microsr_bench.degradations.physics.PhysicsDegradation` for ``dataset``, calibrated
@@ -282,4 +285,9 @@ def make_synthesis(name: str, *, dataset: str = "MITO", calibration_split: datas
             calibration = calibrate_from_benchmark(calibration_split, dataset=dataset, split="validation")
         physics = PhysicsDegradation(dataset=dataset, calibration=calibration)
         return lambda hr, rng: physics(hr, generator=rng)
+    if name == "bicubic":
+        from microsr_bench.degradations.bicubic import BicubicDegradation
+
+        bicubic = BicubicDegradation(noise_sigma=noise_sigma)
+        return lambda hr, rng: bicubic(hr, generator=rng)
     raise InvalidArgumentError(f"synthesis must be one of {', '.join(SYNTHESES)}, got {name!r}.")

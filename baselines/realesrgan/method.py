@@ -11,6 +11,7 @@ generator (EMA weights at the best validation score). The result record's method
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from pathlib import Path
@@ -34,11 +35,12 @@ from baselines.realesrgan.recipes import (
     train_synthetic,
 )
 from baselines.realesrgan.rrdbnet import RRDBNet
-from baselines.realesrgan.train_config import TrainConfig, config_for
+from baselines.realesrgan.train_config import TrainConfig, ValMetric, config_for
 from baselines.realesrgan.weights import load_weights, read_weights, save_weights
 from microsr_bench.data.info import BenchmarkInfo, benchmark_info
 from microsr_bench.errors import DataError, InvalidArgumentError, NotFoundError
 from microsr_bench.protocols.method import MethodOptions
+from microsr_bench.scoring.lineage import initial_weights_entry, stage_from_split
 
 __all__ = ["ResrganB", "ResrganS", "export_path"]
 
@@ -85,6 +87,7 @@ class _ResrganMethod:
         cache_dir: Path | None = None,
         resume: bool = True,
         init: InitChoice = "auto",
+        val_metric: ValMetric | None = None,
     ) -> None:
         if init not in INIT_CHOICES:
             raise InvalidArgumentError(f"init must be one of {', '.join(INIT_CHOICES)}, got {init!r}.")
@@ -92,6 +95,8 @@ class _ResrganMethod:
         self.initial_weights: dict[str, str] = {}
         self.options = options or MethodOptions()
         self.config = self.budget_config(self.options.budget, self.options.seed)
+        if val_metric is not None:  # the model-selection criterion (the paper selects by NIQE/FID)
+            self.config = dataclasses.replace(self.config, val_metric=val_metric)
         self.tile, self.overlap, self.batch_size = tile, overlap, batch_size
         self.cache_dir, self.resume = cache_dir, resume
         self.generator: RRDBNet | None = None
@@ -99,6 +104,10 @@ class _ResrganMethod:
         self.training: dict[str, Any] = {}
         self.identity: str | None = None
         self.official_weights: Path | None = None
+        #: What reached the weights before the last ``fit``'s data (the record's lineage without the protocol's stage).
+        self.lineage: list[dict[str, Any]] = []
+        #: The last ``fit``'s own stage(s), saved with the weights so a file carries its whole lineage.
+        self._own_stage: list[dict[str, Any]] = []
         if self.options.weights is not None:
             weights = Path(self.options.weights)
             if weights.suffix == ".safetensors":
@@ -171,6 +180,7 @@ class _ResrganMethod:
             _KEY + "training": json.dumps(self.training, sort_keys=True),
             _KEY + "identity": self.identity,
             _KEY + "initial_weights": json.dumps(self.initial_weights, sort_keys=True),
+            _KEY + "lineage": json.dumps([*self.lineage, *self._own_stage], sort_keys=True),
         }
         return save_weights(self.generator, path, meta)
 
@@ -191,11 +201,30 @@ class _ResrganMethod:
         self.training = json.loads(meta.get(_KEY + "training", "{}"))
         self.training.setdefault("stage", "loaded")
         self.training["file"] = str(path)
+        self.lineage = json.loads(meta[_KEY + "lineage"]) if _KEY + "lineage" in meta else _unknown_lineage(path)
+        self._own_stage = []
         self.generator = model.eval()
         self.identity = _identity(self.config, model)
         return self
 
-    def _adopt(self, run: RecipeRun, info: BenchmarkInfo, extra: dict[str, Any]) -> None:
+    @property
+    def fit_iterations(self) -> int | None:
+        """Iterations of the last ``fit``'s stage (``evaluate`` puts it in the record's lineage)."""
+        return self.training.get("iterations") if self._own_stage else None
+
+    def _adopt(
+        self,
+        run: RecipeRun,
+        train: datasets.Dataset,
+        extra: dict[str, Any],
+        prior: list[dict[str, Any]] | None = None,
+    ) -> None:
+        info = benchmark_info(train)
+        self.lineage = [_initial_entry(run)] if prior is None else prior
+        synthetic = f"synthetic:{extra['synthesis']}" if "synthesis" in extra else None
+        self._own_stage = stage_from_split(
+            train, iterations=run.result.iterations, seed=self.config.seed, by="method", lr=synthetic
+        )
         self.generator = load_weights(run.result.weights, RRDBNet.from_config(self.config.generator)).eval()
         self.initialisation = run.initialisation
         self.initial_weights = dict(run.initial_weights)
@@ -235,7 +264,7 @@ class ResrganB(_ResrganMethod):
         base: RecipeRun | Path
         device, workdir, progress = self.options.device, self.workdir, self.options.progress
         if self.generator is not None and self.training.get("file"):
-            base = Path(self.training["file"])
+            base, prior = Path(self.training["file"]), [*self.lineage, *self._own_stage]
         else:
             base_train, base_val = self._base_data(train, validation, info)
             base = train_base(
@@ -250,18 +279,23 @@ class ResrganB(_ResrganMethod):
                 progress=progress,
             )
             if base.train_key == split_key(train):
-                self._adopt(base, info, {"stage": "base", "base": None})
+                stage = "base" if info.shots is None else "from-initial-weights"
+                self._adopt(base, train, {"stage": stage, "base": None})
                 return self
+            stages = stage_from_split(base_train, iterations=base.result.iterations, seed=self.config.seed, by="method")
+            prior = [_initial_entry(base), *stages]
         run = train_finetune(
             self.config, base, train, validation, workdir=workdir, device=device, resume=self.resume, progress=progress
         )
-        self._adopt(run, info, {"stage": "fine-tuned", "base": _base_label(base, workdir)})
+        self._adopt(run, train, {"stage": "fine-tuned", "base": _base_label(base, workdir)}, prior)
         return self
 
     def _base_data(
         self, train: datasets.Dataset, validation: datasets.Dataset, info: BenchmarkInfo
     ) -> tuple[datasets.Dataset, datasets.Dataset]:
-        if info.datasets == (BASE_DATASET,) and info.shots is None:
+        # A MITO subset trains from the initial weights like the base (the paper's MITO few-shot models): tuning
+        # the MITO base on it would have shown the "k pairs" model every MITO training pair (issue 13).
+        if info.datasets == (BASE_DATASET,):
             return train, validation
         from microsr_bench.data import load_benchmark
 
@@ -302,7 +336,6 @@ class ResrganS(_ResrganMethod):
         return {**super().parameters, "synthesis": self.synthesis}
 
     def fit(self, train: datasets.Dataset, validation: datasets.Dataset) -> ResrganS:
-        info = benchmark_info(train)
         run = train_synthetic(
             self.config,
             train,
@@ -315,7 +348,7 @@ class ResrganS(_ResrganMethod):
             resume=self.resume,
             progress=self.options.progress,
         )
-        self._adopt(run, info, {"stage": "synthetic", "synthesis": self.synthesis})
+        self._adopt(run, train, {"stage": "synthetic", "synthesis": self.synthesis})
         return self
 
 
@@ -328,3 +361,22 @@ def _base_label(base: RecipeRun | Path, workdir: Path) -> str:
     except ValueError:
         name = path.name
     return f"{name} sha256:{hashlib.sha256(path.read_bytes()).hexdigest()}"
+
+
+def _initial_entry(run: RecipeRun) -> dict[str, Any]:
+    """The lineage's first entry from a run's initial weights: ``{name, source, sha256}`` where the recipe gives
+    it (``RecipeRun.initial_weights``), else parsed from its label (``<file> sha256:<hex>[; ...]`` or ``scratch``)."""
+    record = getattr(run, "initial_weights", None)
+    if isinstance(record, dict) and record.get("name"):
+        return initial_weights_entry(str(record["name"]), str(record.get("source", "")), record.get("sha256"))
+    first = run.init_label.split(";")[0].strip()
+    if first == "scratch" or " sha256:" not in first:
+        return initial_weights_entry("scratch", "random initialisation (BasicSR's RRDBNet rule)", None)
+    name, _, digest = first.partition(" sha256:")
+    return initial_weights_entry(name, "Real-ESRGAN official release (github.com/xinntao/Real-ESRGAN)", digest)
+
+
+def _unknown_lineage(path: str | Path) -> list[dict[str, Any]]:
+    """A weights file saved before lineage was recorded: its own digest stands for everything it learned."""
+    digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    return [initial_weights_entry(f"{Path(path).name} (lineage not recorded)", "a local weights file", digest)]

@@ -243,7 +243,10 @@ class Trainer:
 def _validate(trainer: Trainer, validation: ValidationSet | None, stopper: EarlyStopping, iteration: int) -> None:
     if validation is None:
         return
-    scores = validation.evaluate(trainer.ema.module, trainer.ctx, batch_size=trainer.config.val_batch_size)
+    config = trainer.config
+    scores = validation.evaluate(
+        trainer.ema.module, trainer.ctx, batch_size=config.val_batch_size, metric=config.val_metric
+    )
     if stopper.update(iteration, scores, trainer.config.val_metric):
         trainer.best.load_state_dict(trainer.ema.module.state_dict())
 

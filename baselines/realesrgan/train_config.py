@@ -26,6 +26,7 @@ from microsr_bench.errors import ConfigError
 from microsr_bench.registry import did_you_mean, unknown_name
 
 __all__ = [
+    "LOWER_IS_BETTER",
     "OFFICIAL_LR",
     "SIZES",
     "ConfigSize",
@@ -37,7 +38,9 @@ __all__ = [
 
 ConfigSize = Literal["tiny", "cpu", "paper"]
 SIZES: tuple[ConfigSize, ...] = get_args(ConfigSize)
-ValMetric = Literal["psnr", "ssim"]
+ValMetric = Literal["psnr", "ssim", "niqe", "kid"]
+#: Validation metrics where a lower value is better (early stopping keeps the lowest).
+LOWER_IS_BETTER: frozenset[str] = frozenset({"niqe", "kid"})
 VggKind = Literal["imagenet", "random-narrow"]
 
 #: Learning rate of the official Real-ESRGAN x2plus training and fine-tuning configs. A rate above it is
@@ -96,7 +99,9 @@ class TrainConfig:
     val_frames: int = 110
     #: Frames per validation forward pass.
     val_batch_size: int = 8
-    #: Metric whose improvement early stopping watches (on [0, 1] floats, data range 1).
+    #: Metric whose improvement early stopping watches and that picks the shipped weights: ``ssim``/``psnr``
+    #: (float recipe, data range 1), ``niqe`` (no reference, lower is better) or ``kid`` (predictions against
+    #: the validation HR images on FID-Inception features, lower is better); the paper selects by NIQE/FID.
     val_metric: ValMetric = "ssim"
     #: Stop after this many iterations without a better validation score (paper: 500).
     patience: int = 500

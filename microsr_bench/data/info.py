@@ -36,6 +36,8 @@ class BenchmarkInfo:
     source_details: dict[str, dict[str, Any]] = field(default_factory=dict)
     #: Training pairs per sub-dataset after applying ``shots``.
     train_pairs: dict[str, int] = field(default_factory=dict)
+    #: Field-level few-shot set of the training split (2, 4, 8 whole fields) or ``None``; exclusive with shots.
+    fields: int | None = None
 
     @property
     def is_simulated(self) -> bool:

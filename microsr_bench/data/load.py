@@ -17,7 +17,7 @@ from microsr_bench.data.cards import DATASET_NAMES, SPLITS, SplitName, get_card
 from microsr_bench.data.info import BenchmarkInfo
 from microsr_bench.data.profiles import SizeName, get_profile
 from microsr_bench.data.simulated import build_simulated, simulated_source_key
-from microsr_bench.data.splits import ShotsArg, normalize_shots, select_shots
+from microsr_bench.data.splits import ShotsArg, normalize_fields, normalize_shots, select_fields, select_shots
 from microsr_bench.errors import CacheError, InvalidArgumentError, NotFoundError
 
 SourceName = Literal["auto", "simulated", "folder", "hub"]
@@ -81,6 +81,7 @@ def load_benchmark(
     size: SizeName = "full",
     verify: VerifyMode = "quick",
     progress: bool = True,
+    fields: int | str | None = None,
 ) -> BenchmarkDict:
     """Load sub-datasets of the benchmark as a ``DatasetDict`` with ``train``, ``validation`` and ``test``.
 
@@ -92,6 +93,8 @@ def load_benchmark(
     Args:
         name: ``"MITO"``, ``"MPM"``, ``"MEM"``, ``"NUC"``, a list of them, or ``"all"``.
         shots: 200, 400, 800, or ``None``/``"full"``; shrinks ``train`` only, to nested fixed subsets.
+        fields: 2, 4, 8, or ``None``/``"full"``: the field-level few-shot set instead (whole fields of view, all
+            their frames; nested and frozen like ``shots``); not together with ``shots``.
         source: ``"auto"`` (real data if configured, else simulated with a warning), ``"simulated"``,
             ``"folder"`` (real data from ``data_dir``/``$MICROSR_BENCH_DATA``/an earlier ``prepare``), or
             ``"hub"`` (``hub_repo`` at ``revision``).
@@ -104,6 +107,12 @@ def load_benchmark(
     """
     names = resolve_names(name)
     level = normalize_shots(shots)
+    field_level = normalize_fields(fields)
+    if level is not None and field_level is not None:
+        raise InvalidArgumentError(
+            f"shots={shots!r} and fields={fields!r} both shrink the training split; give one of them "
+            "(pair-level shots or whole-field sets)."
+        )
     if source not in SOURCES:
         raise InvalidArgumentError(f"source must be one of {', '.join(SOURCES)}, got {source!r}.")
     root = Path(cache_dir).expanduser() if cache_dir is not None else default_cache_dir()
@@ -120,7 +129,7 @@ def load_benchmark(
         from microsr_bench.data.hub import prepared_hub
 
         prepared = prepared_hub(names, root, hub_repo, revision, verify=verify, progress=progress)
-    return _assemble(names, prepared, kind, size if kind == "simulated" else "full", level)
+    return _assemble(names, prepared, kind, size if kind == "simulated" else "full", level, field_level)
 
 
 def _resolve_source(
@@ -178,15 +187,21 @@ def _compare_with_frozen(built: PreparedDataset, size: str) -> None:
 
 
 def _assemble(
-    names: tuple[str, ...], prepared: dict[str, PreparedDataset], kind: str, size: str, level: int | None
+    names: tuple[str, ...],
+    prepared: dict[str, PreparedDataset],
+    kind: str,
+    size: str,
+    level: int | None,
+    field_level: int | None = None,
 ) -> BenchmarkDict:
     splits: dict[str, list[datasets.Dataset]] = {s: [] for s in SPLITS}
     train_pairs = {}
     for n in names:
         for split in SPLITS:
             table = prepared[n].pairs(split)
-            if split == "train" and level is not None:
-                keep = set(select_shots(n, table["id"], level))
+            if split == "train" and (level is not None or field_level is not None):
+                ids = table["id"]
+                keep = set(select_shots(n, ids, level) if level is not None else select_fields(n, ids, field_level))
                 table = table.select([i for i, row_id in enumerate(table["id"]) if row_id in keep])
             if split == "train":
                 train_pairs[n] = len(table)
@@ -204,6 +219,7 @@ def _assemble(
         },
         source_details={n: prepared[n].manifest.source for n in names},
         train_pairs=train_pairs,
+        fields=field_level,
     )
     result = BenchmarkDict(
         {s: info.stamp(t[0] if len(t) == 1 else datasets.concatenate_datasets(t)) for s, t in splits.items()}

@@ -8,6 +8,9 @@ That is the same on every machine, process, Python hash seed, thread count and f
   train, the next ``n_validation`` to validation, the rest to test. All frames of a field follow its HR id.
 - Shots: the training pair ids are ranked in namespace ``shots/<DATASET>``; shots ``s`` takes the first
   ``n(s)`` of that one ranking, so 200 is inside 400 inside 800 inside full, by construction.
+- Fields: the training HR ids are ranked in namespace ``fields/<DATASET>``; ``fields=f`` takes the first ``f``
+  fields of that ranking with **all** their frames (2 ⊂ 4 ⊂ 8 ⊂ full). Pair-level shots vary noise
+  realisations (200 random pairs of 3,600 touch every one of the 36 fields); field-level sets vary the data.
 """
 
 from __future__ import annotations
@@ -20,6 +23,8 @@ from microsr_bench.data.cards import SPLITS, SplitCounts, SplitName
 from microsr_bench.errors import InvalidArgumentError
 
 SHOT_LEVELS: tuple[int, ...] = (200, 400, 800)
+#: Field-level few-shot sets: whole fields of view (all their frames) of the training split.
+FIELD_LEVELS: tuple[int, ...] = (2, 4, 8)
 ShotsArg = int | Literal["full"] | None
 #: Training pairs of every sub-dataset in Table I; shot levels are defined against it.
 CANONICAL_TRAIN_PAIRS = 3600
@@ -90,3 +95,29 @@ def select_shots(dataset: str, train_ids: Sequence[str], shots: ShotsArg) -> lis
         return sorted(train_ids)
     ranked = keyed_order(f"shots/{dataset}", train_ids)
     return sorted(ranked[: shot_count(level, len(ranked))])
+
+
+def normalize_fields(fields: object) -> int | None:
+    """Validate a fields argument: 2, 4, 8, or ``None``/``"full"`` for the whole training split."""
+    if fields is None or fields == "full":
+        return None
+    if isinstance(fields, str) and fields.isdigit():
+        fields = int(fields)
+    if isinstance(fields, bool) or not isinstance(fields, int) or fields not in FIELD_LEVELS:
+        raise InvalidArgumentError(
+            f"fields must be one of {', '.join(map(str, FIELD_LEVELS))} or 'full' (None), got {fields!r}. "
+            "The field-level training sets are fixed so that results are comparable."
+        )
+    return fields
+
+
+def select_fields(dataset: str, train_ids: Sequence[str], fields: int | str | None) -> list[str]:
+    """The frame ids of the field-level training set (sorted): the first ``fields`` training fields of the
+    keyed ranking, all their frames; nested across levels. A reduced simulated size with fewer training fields
+    than the level takes all of them."""
+    level = normalize_fields(fields)
+    if level is None:
+        return sorted(train_ids)
+    field_of = {frame: frame.rsplit("/", 1)[0] for frame in train_ids}
+    chosen = set(keyed_order(f"fields/{dataset}", field_of.values())[:level])
+    return sorted(frame for frame, field_id in field_of.items() if field_id in chosen)

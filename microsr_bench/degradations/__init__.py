@@ -8,6 +8,7 @@ checks both share. Everything public is re-exported here.
 from typing import Any
 
 from microsr_bench.degradations._deprecated import renamed
+from microsr_bench.degradations.bicubic import BicubicDegradation
 from microsr_bench.degradations.physics import (
     LRCalibration,
     PhysicsDegradation,
@@ -26,6 +27,7 @@ from microsr_bench.degradations.realesrgan import (
 )
 
 __all__ = [
+    "BicubicDegradation",
     "DegradationParams",
     "LRCalibration",
     "PhysicsDegradation",

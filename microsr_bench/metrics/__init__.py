@@ -3,6 +3,7 @@
 from microsr_bench.metrics._fid import extract_features, feature_statistics, fid, frechet_distance
 from microsr_bench.metrics._inception_weights import find_inception_weights
 from microsr_bench.metrics._kid import SetMetrics, kid, set_metrics
+from microsr_bench.metrics._microssim import MicroSSIM, micro_ssim
 from microsr_bench.metrics._niqe import NiqeModel, fit_niqe_model, niqe, pristine_model
 from microsr_bench.metrics.aggregate import (
     PSNR_CAP_DB,
@@ -33,6 +34,7 @@ __all__ = [
     "PSNR_CAP_DB",
     "MacroSummary",
     "MetricInfo",
+    "MicroSSIM",
     "NiqeModel",
     "PreparedPair",
     "Recipe",
@@ -52,6 +54,7 @@ __all__ = [
     "list_metrics",
     "list_recipes",
     "macro_average",
+    "micro_ssim",
     "ms_ssim",
     "niqe",
     "nrmse",

@@ -81,6 +81,10 @@ def _degradation(protocol: BlindSynthetic, bench: BenchmarkDict) -> Any:
         from microsr_bench.degradations import SecondOrderDegradation
 
         return SecondOrderDegradation()
+    if protocol.degradation == "bicubic":
+        from microsr_bench.degradations.bicubic import BicubicDegradation
+
+        return BicubicDegradation(noise_sigma=protocol.noise_sigma)
     from microsr_bench.degradations.physics import PhysicsDegradation, calibrate_from_benchmark
 
     # Calibrated on the validation split's LR stacks: the protocol never shows a training LR frame.

@@ -6,11 +6,12 @@ import dataclasses
 import json
 import shutil
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+import datasets
 import numpy as np
 import torch
 
@@ -34,6 +35,7 @@ from microsr_bench.protocols.method import (
 from microsr_bench.protocols.protocols import Burst, Protocol
 from microsr_bench.scoring import MethodInfo, ProtocolInfo, ScoreResult, read_result, score_predictions
 from microsr_bench.scoring.folders import disk_full_as_error
+from microsr_bench.scoring.lineage import declared_lineage, stage_from_split
 from microsr_bench.scoring.writer import predict_test_split, runtime_record, write_predictions
 
 Overwrite = Literal["never", "scores", "always"]
@@ -63,6 +65,11 @@ class EvaluationPaths:
         return self.result.with_suffix(".csv")
 
     @property
+    def lineage(self) -> Path:
+        """The lineage of the kept predictions' model (``overwrite="scores"`` re-scores without refitting)."""
+        return self.folder / "lineage.json"
+
+    @property
     def key(self) -> Path:
         return self.folder / "key.json"
 
@@ -84,7 +91,7 @@ def check_results_folder(out_dir: Path, flag: str = "--out") -> None:
         )
 
 
-def _paths(out_dir: Path, name: str, protocol: Protocol, info: BenchmarkInfo) -> EvaluationPaths:
+def evaluation_paths(out_dir: Path, name: str, protocol: Protocol, info: BenchmarkInfo) -> EvaluationPaths:
     shots = "full" if protocol.shots is None else str(protocol.shots)
     safe_id = protocol.id.replace("(", "-").replace(")", "").replace("=", "").replace(",", "-")
     data = f"{info.source}-{info.size}"
@@ -153,6 +160,7 @@ def evaluate(
     progress: bool = True,
     report: Callable[[str], None] | None = None,
     score_workers: int = 1,
+    seeds: Sequence[int] | str | None = None,
 ) -> ScoreResult:
     """Run a method under a protocol: train (if allowed and the method has ``fit``), predict, score.
 
@@ -170,7 +178,19 @@ def evaluate(
         report: called with one line saying where the record went and whether a cached one was reused.
         score_workers: processes that score the predictions (``score_predictions(workers=...)``); the numbers
             do not depend on it, so it is not part of the cache key.
+        seeds: train and score once per seed (each run in ``<out_dir>/seed-<s>/``, ``options.seed`` replaced)
+            and return one record with the spread over seeds, written under ``<out_dir>/seeds-<s0>-<s1>.../``
+            (:mod:`microsr_bench.protocols.seeds`). Needs a method name or ``module:attr`` (a fresh instance
+            per seed).
     """
+    if seeds is not None:
+        from microsr_bench.protocols.seeds import evaluate_seeds, parse_seeds
+
+        passed: dict[str, Any] = {"source": source, "size": size, "cache_dir": cache_dir, "overwrite": overwrite}
+        passed |= {"batch_size": batch_size, "keep_predictions": keep_predictions, "n_boot": n_boot}
+        out_root = Path(out_dir) if out_dir is not None else default_results_dir()
+        options = options or MethodOptions(progress=progress)
+        return evaluate_seeds(method, protocol, parse_seeds(seeds), options, out_root, progress, report, passed)
     if overwrite not in OVERWRITE_CHOICES:
         raise InvalidArgumentError(f"overwrite must be one of {', '.join(OVERWRITE_CHOICES)}, got {overwrite!r}.")
     options = _options_for(method, options or MethodOptions(progress=progress), protocol)
@@ -182,7 +202,7 @@ def evaluate(
     instance = load_method(method, options) if isinstance(method, str) else method
     info = data.test.benchmark
     key = cache_key(spec, instance, options, protocol, {**data.fingerprints, "source": info.source, "size": info.size})
-    paths = _paths(out_root, method_name(instance, spec), protocol, info)
+    paths = evaluation_paths(out_root, method_name(instance, spec), protocol, info)
     say = report or (lambda line: None)
     cached, why = _cached(paths, key, overwrite)
     if cached is not None:
@@ -207,6 +227,7 @@ def evaluate(
         if not keep_predictions:
             shutil.rmtree(paths.predictions, ignore_errors=True)
             paths.predictions_key.unlink(missing_ok=True)
+            paths.lineage.unlink(missing_ok=True)
     say(f"Wrote the result to {paths.result}" + (f" (replacing one whose {why})." if why else "."))
     return result
 
@@ -226,18 +247,21 @@ def _run(
     """Fit and predict (or take kept predictions made under the same key), score, and commit the result."""
     batch_size, n_boot, workers = sizes  # prediction batch, bootstrap resamples, scoring processes
     fit_seconds = None
-    if overwrite == "scores" and _same_key(paths.predictions_key, key) and paths.predictions.is_dir():
+    lineage = _kept_lineage(paths) if overwrite == "scores" and _same_key(paths.predictions_key, key) else None
+    if lineage is not None and paths.predictions.is_dir():
         runtime, ids = None, _burst_ids(data, protocol)
     else:
         paths.predictions_key.unlink(missing_ok=True)
         fit_seconds = _fit(instance, data, progress)
+        lineage = model_lineage(instance, data.train if fit_seconds is not None else None, options.seed)
         runtime, ids = _predict(instance, data, protocol, paths.predictions, batch_size, options.device, progress)
+        atomic_write_text(paths.lineage, json.dumps(lineage, indent=2) + "\n")
         atomic_write_text(paths.predictions_key, key_hash(key) + "\n")
     result = score_predictions(
         paths.predictions,
         bench=data.test,
         datasets=[protocol.test_dataset],
-        method=_method_info(instance, spec, fit_seconds),
+        method=_method_info(instance, spec, fit_seconds, lineage),
         protocol=ProtocolInfo(name=protocol.name, parameters={**protocol.parameters, "id": protocol.id}),
         runtime=runtime,
         ids=ids,
@@ -353,7 +377,30 @@ def _fit(method: Method, data: ProtocolData, progress: bool) -> float | None:
     return time.perf_counter() - began
 
 
-def _method_info(method: Method, spec: str, fit_seconds: float | None) -> MethodInfo:
+def model_lineage(method: Method, train: datasets.Dataset | None, seed: int) -> list[dict[str, Any]]:
+    """What reached the weights: what the method declares, then the stage ``fit`` ran on (when it ran).
+
+    The protocol's stage is counted from the rows handed to ``fit``, whatever the method says about it;
+    ``fit_iterations`` (an optional method attribute) fills in its length.
+    """
+    lineage = declared_lineage(method)
+    if train is not None:
+        iterations = getattr(method, "fit_iterations", None)
+        lineage += stage_from_split(train, iterations=iterations if isinstance(iterations, int) else None, seed=seed)
+    return lineage
+
+
+def _kept_lineage(paths: EvaluationPaths) -> list[dict[str, Any]] | None:
+    try:
+        data = json.loads(paths.lineage.read_text())
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, list) else None
+
+
+def _method_info(
+    method: Method, spec: str, fit_seconds: float | None, lineage: list[dict[str, Any]] | None = None
+) -> MethodInfo:
     parameters = dict(getattr(method, "parameters", {}) or {})
     if fit_seconds is not None:
         parameters["fit_seconds"] = round(fit_seconds, 3)
@@ -364,4 +411,5 @@ def _method_info(method: Method, spec: str, fit_seconds: float | None) -> Method
         identity=getattr(method, "identity", None),
         parameters=parameters,
         initialisation=getattr(method, "initialisation", None),
+        lineage=lineage,
     )

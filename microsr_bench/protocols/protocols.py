@@ -9,7 +9,8 @@ The dataset scored and the shots are recorded separately (``dataset.name`` and `
   no further training (the paper's RESRGan rows under MPM, MEM and NUC).
 - ``blind_synthetic(dataset, degradation)``: train on ``dataset``'s HR training images only, with LR made
   by a degradation pipeline (``realesrgan``: the second-order pipeline; ``physics``: the calibrated
-  acquisition model); validate and score on real LR (RESRGan-S, Table VI).
+  acquisition model; ``bicubic``: bicubic down-sampling, optionally plus Gaussian noise ``noise_sigma``, the
+  classical practice the paper argues does not generalise); validate and score on real LR (RESRGan-S, Table VI).
 - ``burst(dataset, k)``: beyond the paper: k LR frames of one field as input (non-overlapping bursts of
   consecutive frames), for methods that trade frame rate for quality; frame averaging is the reference.
 """
@@ -26,7 +27,8 @@ from microsr_bench.errors import InvalidArgumentError
 
 ProtocolName = Literal["paired", "zero_shot", "blind_synthetic", "burst"]
 PROTOCOL_NAMES: tuple[ProtocolName, ...] = ("paired", "zero_shot", "blind_synthetic", "burst")
-Degradation = Literal["realesrgan", "physics"]
+Degradation = Literal["realesrgan", "physics", "bicubic"]
+DEGRADATIONS: tuple[Degradation, ...] = ("realesrgan", "physics", "bicubic")
 BURST_SIZES: tuple[int, ...] = (1, 2, 4, 8, 16)
 
 
@@ -117,22 +119,36 @@ class BlindSynthetic(_OneDataset):
     degradation: Degradation = "realesrgan"
     #: Synthetic LR frames made per HR training image for methods that train on pairs.
     synthetic_frames: int = 10
+    #: Gaussian noise sd in [0, 1] units added after bicubic down-sampling (``bicubic`` only).
+    noise_sigma: float = 0.0
     name: ProtocolName = field(default="blind_synthetic", init=False)
 
     def __post_init__(self) -> None:
         get_card(self.dataset)
-        if self.degradation not in ("realesrgan", "physics"):
-            raise InvalidArgumentError(f"degradation must be 'realesrgan' or 'physics', got {self.degradation!r}.")
+        if self.degradation not in DEGRADATIONS:
+            raise InvalidArgumentError(
+                f"degradation must be one of {', '.join(DEGRADATIONS)}, got {self.degradation!r}."
+            )
+        if self.noise_sigma and self.degradation != "bicubic":
+            raise InvalidArgumentError(
+                f"noise_sigma applies to the bicubic degradation only; {self.degradation!r} makes its own noise. "
+                "Drop noise_sigma or use degradation='bicubic'."
+            )
+        from microsr_bench.degradations.bicubic import BicubicDegradation
+
+        BicubicDegradation(noise_sigma=self.noise_sigma)  # the same range check as the pipeline
         if not isinstance(self.synthetic_frames, int) or self.synthetic_frames < 1:
             raise InvalidArgumentError(f"synthetic_frames must be a positive int, got {self.synthetic_frames!r}.")
 
     @property
     def id(self) -> str:
-        return f"blind_synthetic(degradation={self.degradation})"
+        noise = f",noise_sigma={self.noise_sigma:g}" if self.noise_sigma else ""
+        return f"blind_synthetic(degradation={self.degradation}{noise})"
 
     @property
     def parameters(self) -> dict[str, Any]:
-        return {"degradation": self.degradation, "synthetic_frames": self.synthetic_frames}
+        noise = {"noise_sigma": self.noise_sigma} if self.degradation == "bicubic" else {}
+        return {"degradation": self.degradation, "synthetic_frames": self.synthetic_frames, **noise}
 
     @property
     def shots(self) -> int | None:
@@ -174,8 +190,10 @@ def zero_shot(target: str, source: str = "MITO", source_shots: int | str | None 
     return ZeroShot(target, source, source_shots)  # type: ignore[arg-type]
 
 
-def blind_synthetic(dataset: str = "MITO", degradation: Degradation = "realesrgan") -> BlindSynthetic:
-    return BlindSynthetic(dataset, degradation)
+def blind_synthetic(
+    dataset: str = "MITO", degradation: Degradation = "realesrgan", noise_sigma: float = 0.0
+) -> BlindSynthetic:
+    return BlindSynthetic(dataset, degradation, noise_sigma=noise_sigma)
 
 
 def burst(dataset: str, k: int = 4, shots: int | str | None = None) -> Burst:
@@ -190,6 +208,7 @@ def make_protocol(
     source: str = "MITO",
     degradation: Degradation = "realesrgan",
     k: int = 4,
+    noise_sigma: float = 0.0,
 ) -> Protocol:
     """Build a protocol from command-line style arguments; unknown names get a did-you-mean."""
     from microsr_bench.registry import unknown_name
@@ -201,7 +220,7 @@ def make_protocol(
         return zero_shot(dataset, source, shots)
     if key == "blind_synthetic":
         _no_shots(name, shots)
-        return blind_synthetic(dataset, degradation)
+        return blind_synthetic(dataset, degradation, noise_sigma)
     if key == "burst":
         return burst(dataset, k, shots)
     raise unknown_name("protocol", name, list(PROTOCOL_NAMES))
@@ -254,7 +273,9 @@ def protocol_id(name: str, parameters: dict[str, Any]) -> str:
         shots = parameters.get("source_shots")
         return f"zero_shot(source={parameters.get('source', 'MITO')}" + (f",source_shots={shots})" if shots else ")")
     if name == "blind_synthetic":
-        return f"blind_synthetic(degradation={parameters.get('degradation', 'realesrgan')})"
+        sigma = parameters.get("noise_sigma")
+        noise = f",noise_sigma={sigma:g}" if isinstance(sigma, (int, float)) and sigma else ""
+        return f"blind_synthetic(degradation={parameters.get('degradation', 'realesrgan')}{noise})"
     if name == "burst":
         return f"burst(k={parameters.get('k', 4)})"
     return name

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,6 +19,8 @@ class MethodInfo:
     identity: str | None = None
     parameters: Mapping[str, Any] = field(default_factory=dict)
     initialisation: str | None = None
+    #: Everything that reached the weights, in order (:mod:`microsr_bench.scoring.lineage`); None: not declared.
+    lineage: Sequence[Mapping[str, Any]] | None = None
 
 
 #: The protocol name of records whose scorer was not told one; ``leaderboard submit`` refuses them.

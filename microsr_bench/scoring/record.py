@@ -22,7 +22,8 @@ from microsr_bench.scoring.provenance import MethodInfo, ProtocolInfo
 
 #: 1.1: ``ci95`` became the Student-t interval (1.0's percentile bootstrap moved to ``ci95_boot``) and
 #: records carry ``field_means``; 1.0 records stay valid (see :mod:`microsr_bench.scoring.summaries`).
-SCHEMA_VERSION = "1.1"
+#: 1.2: records carry the required ``lineage`` (:mod:`microsr_bench.scoring.lineage`; null when undeclared).
+SCHEMA_VERSION = "1.2"
 RECORD_TYPE = "microsr-bench-result"
 SET_TYPE = "microsr-bench-result-set"
 
@@ -165,6 +166,7 @@ def build_record(
             "initialisation": method.initialisation,
         },
         "protocol": {"name": protocol.name, "parameters": dict(protocol.parameters)},
+        "lineage": None if method.lineage is None else [dict(entry) for entry in method.lineage],
         "dataset": {
             "name": name,
             "split": "test",

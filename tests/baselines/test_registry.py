@@ -55,7 +55,10 @@ def test_every_factory_builds_a_method(name: str, entry_points_from_setup_cfg: N
 def test_protocol_parameters_are_declared_by_the_factories() -> None:
     # frame-average averages the burst protocol's k frames; RESRGan-S synthesises with the protocol's degradation.
     assert protocol_parameters(baselines.registry.frame_average) == (ProtocolParameter("burst", "k", "k"),)
-    expected = (ProtocolParameter("blind_synthetic", "degradation", "synthesis"),)
+    expected = (
+        ProtocolParameter("blind_synthetic", "noise_sigma", "noise_sigma"),
+        ProtocolParameter("blind_synthetic", "degradation", "synthesis"),
+    )
     assert protocol_parameters(baselines.registry.resrgan_s) == expected
     assert protocol_parameters(baselines.registry.bicubic) == ()
 
@@ -86,7 +89,8 @@ def test_module_attr_specs_call_the_factories() -> None:
         ("resrgan-b", {"tile": 15}, "tile=15 is invalid"),
         ("resrgan-b", {"resume": "yes"}, "resume='yes' is invalid"),
         ("resrgan-b", {"synthesis": "physics"}, r"does not take extra setting\(s\) \['synthesis'\]"),
-        ("resrgan-s", {"synthesis": "bicubic"}, "synthesis='bicubic' is invalid"),
+        ("resrgan-s", {"synthesis": "nearest"}, "synthesis='nearest' is invalid"),
+        ("resrgan-s", {"noise_sigma": 0.1}, "no noise setting"),
     ],
 )
 def test_extra_settings_are_validated(

@@ -120,3 +120,57 @@ def test_keyed_order_is_a_permutation():
     items = [str(i) for i in range(100)]
     assert sorted(keyed_order("x", items)) == sorted(items)
     assert keyed_order("x", items) != keyed_order("y", items)
+
+
+# Field-level few-shot sets (issue 13): frozen like the shots; the golden ids below were computed once with
+# select_fields and must never change (they define the benchmark's field-level sets).
+GOLDEN_MITO_FIELDS = {
+    2: ["MITO/f0006", "MITO/f0029"],
+    4: ["MITO/f0006", "MITO/f0009", "MITO/f0029", "MITO/f0031"],
+    8: ["MITO/f0001", "MITO/f0002", "MITO/f0006", "MITO/f0009", "MITO/f0029", "MITO/f0031", "MITO/f0034", "MITO/f0043"],
+}
+
+
+def _fields_of(ids):
+    return sorted({i.rsplit("/", 1)[0] for i in ids})
+
+
+def test_field_sets_are_whole_nested_frozen_fields():
+    import hashlib
+
+    from microsr_bench.data.splits import select_fields
+
+    ids = train_ids("MITO")
+    previous = set()
+    for level, golden in GOLDEN_MITO_FIELDS.items():
+        chosen = select_fields("MITO", ids, level)
+        assert _fields_of(chosen) == golden
+        assert len(chosen) == 100 * level  # every frame of each chosen field
+        assert previous <= set(chosen)  # 2 inside 4 inside 8
+        previous = set(chosen)
+    # Independent of select_fields: rank the 36 training fields by SHA-256 of the documented key by hand.
+    fields = _fields_of(ids)
+    by_hand = sorted(fields, key=lambda f: hashlib.sha256(f"microsr-bench/v1/fields/MITO/{f}".encode()).hexdigest())
+    assert sorted(by_hand[:8]) == GOLDEN_MITO_FIELDS[8]
+    assert select_fields("MITO", ids, "full") == sorted(ids)
+    with pytest.raises(InvalidArgumentError, match="fields must be one of 2, 4, 8 or 'full'"):
+        select_fields("MITO", ids, 3)
+
+
+def test_load_benchmark_fields(tmp_path):
+    from microsr_bench.data import load_benchmark
+
+    kwargs = {"source": "simulated", "size": "tiny", "cache_dir": tmp_path, "progress": False}
+    bench = load_benchmark("MITO", fields=2, **kwargs)
+    full = load_benchmark("MITO", **kwargs)
+    frames_per_field = len(full["train"]) // len(set(full["train"]["hr_id"]))
+    assert len(set(bench["train"]["hr_id"])) == 2 and len(bench["train"]) == 2 * frames_per_field
+    assert bench.benchmark.fields == 2 and bench.benchmark.shots is None
+    assert bench["test"]["id"] == full["test"]["id"]  # only train shrinks
+    from microsr_bench.scoring.lineage import pairs_level, stage_from_split
+
+    (stage,) = stage_from_split(bench["train"], seed=0)
+    assert (stage["fields"], stage["shots"], stage["hr_images"]) == (2, None, 2)
+    assert pairs_level([stage], "MITO") == "fields=2"  # the board files it under its own few-shot axis
+    with pytest.raises(InvalidArgumentError, match="give one of them"):
+        load_benchmark("MITO", shots=200, fields=2, **kwargs)

@@ -54,6 +54,7 @@ def make_record(
     half: float = 0.1,
     method: str = "demo",
     parameters: dict[str, Any] | None = None,
+    lineage: list[dict[str, Any]] | None = None,
     **dataset_overrides: Any,
 ) -> dict[str, Any]:
     """A result record that passes ``validate_record``; the paper PSNR/SSIM are ``psnr``/``ssim`` ± ``half``.
@@ -72,6 +73,7 @@ def make_record(
         "created": "2025-01-02T03:04:05Z",
         "method": {"name": method, "description": "fixture method"},
         "protocol": {"name": protocol, "parameters": dict(parameters or {}, **({"shots": shots} if shots else {}))},
+        "lineage": lineage,
         "dataset": {
             "name": dataset,
             "split": "test",

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from microsr_bench.cli import main
 from microsr_bench.errors import InvalidArgumentError, UnknownNameError
 from microsr_bench.protocols import MethodOptions, paired
-from microsr_bench.protocols.evaluation import _paths
+from microsr_bench.protocols.evaluation import evaluation_paths
 
 
 def _result_file(tmp_path):
@@ -197,7 +197,7 @@ def test_weights_are_keyed_by_content_not_path(run, user_module, tmp_path):
 
 def test_result_paths_name_source_and_size(tmp_path):
     def folder(source, size):
-        return _paths(tmp_path, "bicubic", paired("MITO"), SimpleNamespace(source=source, size=size)).folder
+        return evaluation_paths(tmp_path, "bicubic", paired("MITO"), SimpleNamespace(source=source, size=size)).folder
 
     assert folder("simulated", "small") != folder("simulated", "full") != folder("folder", "full")
     assert folder("simulated", "small").relative_to(tmp_path).parts == (

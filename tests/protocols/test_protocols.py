@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 from click.testing import CliRunner
+from PIL import Image
 
 from microsr_bench.cli import main
 from microsr_bench.data import load_benchmark
@@ -10,6 +11,7 @@ from microsr_bench.data.manifest import image_sha256
 from microsr_bench.errors import InvalidArgumentError, UnknownNameError
 from microsr_bench.protocols import blind_synthetic, burst, make_protocol, paired, zero_shot
 from microsr_bench.protocols.data import burst_inputs
+from microsr_bench.protocols.protocols import protocol_id
 from microsr_bench.scoring import validate_record
 
 
@@ -100,7 +102,7 @@ def test_protocol_arguments_are_checked():
         burst("MITO", 3)
     with pytest.raises(InvalidArgumentError, match="shots must be one of"):
         paired("MITO", 100)
-    with pytest.raises(InvalidArgumentError, match="degradation must be 'realesrgan' or 'physics'"):
+    with pytest.raises(InvalidArgumentError, match="degradation must be one of realesrgan, physics, bicubic"):
         blind_synthetic("MITO", "jpeg")  # type: ignore[arg-type]
     with pytest.raises(InvalidArgumentError, match="takes no shots"):
         make_protocol("blind-synthetic", "MITO", shots=200)
@@ -172,3 +174,26 @@ def test_records_carry_fit_time_and_runtime(run):
     assert record["method"]["parameters"]["fit_seconds"] >= 0
     assert record["runtime"]["device"] == "cpu" and record["runtime"]["seconds_per_image"] > 0
     assert np.isfinite(record["metrics"]["paper"]["psnr"]["mean"])
+
+
+def test_blind_synthetic_bicubic_trains_on_bicubic_downsampled_hr(recorder, run, cache):
+    protocol = blind_synthetic("MITO", "bicubic")
+    assert protocol.id == "blind_synthetic(degradation=bicubic)"
+    noisy = blind_synthetic("MITO", "bicubic", noise_sigma=0.01)
+    assert noisy.id == "blind_synthetic(degradation=bicubic,noise_sigma=0.01)"
+    assert protocol_id(noisy.name, noisy.parameters) == noisy.id
+    with pytest.raises(InvalidArgumentError, match="noise_sigma applies to the bicubic degradation only"):
+        blind_synthetic("MITO", "realesrgan", noise_sigma=0.01)
+    result = run(recorder, protocol)
+    (call,) = recorder.fit_calls
+    assert result.records[0]["protocol"]["parameters"]["noise_sigma"] == 0.0
+    bench = load_benchmark("MITO", source="simulated", size="tiny", cache_dir=cache, progress=False)
+    scale = bench.benchmark.max_values["MITO"]
+    hr_of = {r["hr_id"]: r["hr"] for r in bench.hr_images("train").with_format("numpy")}
+    hr_id = sorted(hr_of)[0]
+    hr = hr_of[hr_id].astype(np.float32) / scale
+    # Pillow's bicubic shrink of the HR image, quantised like the stored synthetic LR: within one count.
+    want = np.asarray(Image.fromarray(hr, mode="F").resize((hr.shape[1] // 2, hr.shape[0] // 2), Image.BICUBIC))
+    want = np.clip(np.round(np.clip(want, 0, 1) * scale), 0, scale)
+    first = next(i for i, frame_id in enumerate(call["train_ids"]) if frame_id.startswith(f"MITO/{hr_id}/"))
+    assert np.abs(call["train_lr"][first].astype(np.float64) - want).max() <= 1

@@ -165,5 +165,5 @@ def test_physics_synthesis_is_calibrated_on_the_split_it_is_given(tiny_mito) -> 
         physics.calibrate_from_benchmark = original
     assert calls[0][0] == tiny_mito["validation"]["id"] and calls[0][1]["dataset"] == "MITO"
     assert callable(make_synthesis("physics"))  # uncalibrated: the generic defaults
-    with pytest.raises(InvalidArgumentError, match="synthesis must be one of realesrgan, physics"):
-        make_synthesis("bicubic")
+    with pytest.raises(InvalidArgumentError, match="synthesis must be one of realesrgan, physics, bicubic"):
+        make_synthesis("nearest")
