@@ -24,7 +24,6 @@ from baselines.realesrgan.losses import LossConfig
 from baselines.realesrgan.method import _ResrganMethod
 from baselines.realesrgan.recipes import initial_weights, train_paired
 from baselines.realesrgan.train_config import TrainConfig, config_for
-from microsr_bench.data.info import benchmark_info
 
 __all__ = ["REALESRNET_LOSS", "RealESRNet", "realesrnet_config"]
 
@@ -48,7 +47,6 @@ class RealESRNet(_ResrganMethod):
         return realesrnet_config(budget, seed=seed)
 
     def fit(self, train: datasets.Dataset, validation: datasets.Dataset) -> RealESRNet:
-        info = benchmark_info(train)
         start, kind = initial_weights(self.config, self.official_weights, self.init)
         run = train_paired(
             self.name,
@@ -63,5 +61,5 @@ class RealESRNet(_ResrganMethod):
             self.resume,
             self.options.progress,
         )
-        self._adopt(run, info, {"stage": "paired"})
+        self._adopt(run, train, {"stage": "paired"})
         return self

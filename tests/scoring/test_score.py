@@ -212,7 +212,9 @@ def test_fid_and_kid_are_streamed_on_tiles_with_their_counts(write, bench, monke
         return torch.stack([x.mean((1, 2, 3)), x.std((1, 2, 3))], dim=1)
 
     monkeypatch.setattr(weights, "load_fid_inception", lambda *a, **k: fake)
-    monkeypatch.setattr(weights, "find_inception_weights", lambda *a, **k: None)  # the early check of the file
+    import microsr_bench.metrics as metrics
+
+    monkeypatch.setattr(metrics, "find_inception_weights", lambda *a, **k: None)  # the early check of the file
     result = score_predictions(write("bicubic"), bench=bench, progress=False, n_boot=200, fid=True, datasets=["MITO"])
     record = result.records[0]
     validate_record(record)

@@ -64,6 +64,7 @@ def _cells(size: int = 128, batch: int = 2) -> torch.Tensor:
 def test_public_names_are_pinned() -> None:
     assert degradations.__all__ == sorted(degradations.__all__)
     assert set(degradations.__all__) == {
+        "BicubicDegradation",
         "DegradationParams",
         "LRCalibration",
         "PhysicsDegradation",
