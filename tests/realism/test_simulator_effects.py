@@ -6,8 +6,10 @@ one effect, and runs the report's own ``measure_field`` on both. The two simulat
 stream (content, noise), so the *difference* of a statistic between them is the effect, with most of the
 field's own scatter cancelled. Expected amounts follow from the parameter in closed form where one exists;
 where the measurement is biased by design (the integrator and photon transfer) the biased value is expected,
-and the comment says why. Tolerances were set at about 3 x the largest deviation seen over field indices 0-5
-of the same test (measured once, numbers in each test); fields are 256 x 256 HR with 24 LR frames, ~1 s each.
+and the comment says why. Tolerances are about 3 x the largest deviation seen over the fields each test names
+(measured once with this module's helpers; the numbers are in each test). Fields are 256 x 256 HR with 24 LR
+frames (~0.7 s each); the line-shift and registration tests use the full 512 x 512, as the report's column
+segments and 4 x 4 registration tiles are sized for it. The module runs in ~30 s on one core.
 """
 
 from __future__ import annotations
@@ -100,11 +102,12 @@ def pair(
 def test_line_phase_moves_line_shift_by_minus_the_phase() -> None:
     # Backward lines sample the sample `phase` LR px further right, so their content appears `phase` px to the
     # left: line_shift (odd minus even) reads -phase (docs/realism.md's 1.0 check: "the simulator's phase,
-    # negated"). Seen over indices 0-5: deviation <= 0.03 px; tolerance 0.1 px.
+    # negated"). Full-size field (the shift is fitted over 250 columns). Seen on NUC fields 0-3: within
+    # 0.12 px (0.17 px on 256 x 256 HR, fields 0-5); tolerance 0.35 px.
     params = quiet()
     on = dataclasses.replace(params, lr_scan=dataclasses.replace(params.lr_scan, line_phase_px=1.5))
-    off, lit = pair(on)
-    assert lit["line_shift"] - off["line_shift"] == pytest.approx(-1.5, abs=0.1)
+    off, lit = pair(on, side=FULL)
+    assert lit["line_shift"] - off["line_shift"] == pytest.approx(-1.5, abs=0.35)
 
 
 def _segment_means(edge: float, width: int, segments: int = 4, margin: int = 6) -> np.ndarray:
@@ -155,27 +158,29 @@ def test_integrator_sets_fast_axis_autocorrelation_and_biases_photon_transfer() 
 
 def test_amplifier_noise_sets_the_dark_floor() -> None:
     # White amplifier noise of 90 grey levels for 1 us falls as 1/sqrt(dwell): 90 / sqrt(0.76) = 103.2 grey
-    # rms, which read_noise reads (rounding removed); off, the floor is rounding only. Seen: within 1.5 %
-    # (on) and < 1 grey (off); tolerances 4 % and 3 grey.
+    # rms, which read_noise reads (rounding removed). Off, the floor is rounding only and the zero-photo-
+    # electron peak one grey level wide: read_noise reads 0, or up to 12 grey where the fit falls back to the
+    # skewness line. Seen (NUC fields 0-5): on within 2.8 %, off 0-12.4 grey; tolerances 8 % and 20 grey.
     on = quiet()
     off, lit = pair(on, off=with_live(quiet(), "lr_chain", amp_noise_grey_1us=0.0))
-    assert lit["read_noise"] == pytest.approx(90.0 / math.sqrt(LR_DWELL_US), rel=0.04)
-    assert off["read_noise"] < 3.0
-    assert lit["read_noise_e"] > 10 * off["read_noise_e"]
+    assert lit["read_noise"] == pytest.approx(90.0 / math.sqrt(LR_DWELL_US), rel=0.08)
+    assert off["read_noise"] < 20.0
+    assert lit["read_noise_e"] > 4 * off["read_noise_e"]
 
 
 def test_amplifier_noise_clips_dark_pixels_at_zero() -> None:
     # Offset 40 (the 2.0 default): without amplifier noise no value falls below the offset, so zero_fraction
     # is 0; with noise of sigma = 103.2 grey, a value v of the noiseless chain reads 0 with probability
     # Phi((0.5 - v) / sigma) (rounding to 0 below 0.5): the closed form, averaged over the off field's values
-    # (same Poisson and Gamma draws, the Normal is drawn last). Seen: within 0.002; tolerance 0.01.
+    # (same Poisson and Gamma draws, the Normal is drawn last). Seen (NUC fields 0-5): within 0.0007;
+    # tolerance 0.005.
     base = with_live(quiet(), "lr_chain", offset=40.0)
     silent = with_live(base, "lr_chain", amp_noise_grey_1us=0.0)
     values = simulate(silent).lr.astype(np.float64)
     off, lit = pair(base, off=silent)
     sigma = 90.0 / math.sqrt(LR_DWELL_US)
     assert off["zero_fraction"] == 0.0
-    assert lit["zero_fraction"] == pytest.approx(float(norm.cdf((0.5 - values) / sigma).mean()), abs=0.01)
+    assert lit["zero_fraction"] == pytest.approx(float(norm.cdf((0.5 - values) / sigma).mean()), abs=0.005)
 
 
 def test_dark_counts_raise_the_dark_signal_and_fill_zeros() -> None:
@@ -205,15 +210,15 @@ def test_dark_counts_raise_the_dark_signal_and_fill_zeros() -> None:
 
 def test_stage_drift_sets_frame_drift() -> None:
     # Content moves with the stage: v um/s is v * 0.05 s / 0.2 um LR px per frame along the direction drawn
-    # for the field (the model's drift_velocity, [dy, dx] um/s). 0.4 um/s -> 0.1 LR px/frame. Seen: +-0.002
-    # px/frame; tolerance 0.008 (the report's own synthetic tolerance is 0.004 at 30 frames).
+    # for the field (the model's drift_velocity, [dy, dx] um/s). 0.4 um/s -> 0.1 LR px/frame. Seen (NUC
+    # fields 0-5): on within 0.005, off within 0.0042 px/frame; tolerance 0.015.
     on = with_live(quiet(), "motion", stage_drift_um_per_s=0.4)
     off, lit = pair(on)
     velocity = build_live_model("NUC", 0, (SIDE, SIDE), FRAMES, on).motion.drift_velocity
     expected = np.asarray(velocity) * FRAME_S / LR_PIXEL_UM
     assert float(np.hypot(*expected)) == pytest.approx(0.1, rel=1e-3)
-    np.testing.assert_allclose(off["frame_drift"], 0.0, atol=0.008)
-    np.testing.assert_allclose(lit["frame_drift"], expected, atol=0.008)
+    np.testing.assert_allclose(off["frame_drift"], 0.0, atol=0.015)
+    np.testing.assert_allclose(lit["frame_drift"], expected, atol=0.015)
 
 
 def test_scan_calibration_offset_moves_hr_lr_shift() -> None:
@@ -246,7 +251,7 @@ def test_scan_calibration_rotation_moves_hr_lr_rotation() -> None:
 def test_bleaching_sets_bleach_fraction() -> None:
     # The fluorescence falls as (1 - b)^(k / (F - 1)) over the burst: a log-linear decay losing exactly b by the
     # last frame, what bleach_fraction reads (offset 500: nothing clips, no dark counts, which do not bleach).
-    # Seen: +-0.005; tolerance 0.02.
+    # Seen (NUC fields 0-5): within 0.0067 on, 0.0036 off; tolerance 0.02.
     base = quiet()
     on = dataclasses.replace(base, stack=dataclasses.replace(base.stack, bleach_fraction=0.3))
     off, lit = pair(on)
@@ -258,7 +263,8 @@ def test_pmt_high_voltage_sets_lr_gain() -> None:
     # G ~ V^(k n) = V^6.75 (Hamamatsu; PmtParams): 780 V -> 700 V lowers the gain to (700/780)^6.75 = 0.48 and
     # raises F a little (fewer electrons per dynode). effective_gain = F G is the well-measured line (closed
     # form ratio F(700) G(700) / F(780) G(780)); lr_gain = G needs F from the third cumulant and scatters
-    # more. Seen: effective ratio +-1.5 %, lr_gain +-4 % of G; tolerances 5 % and 12 %.
+    # more. Seen (NUC fields 0-5): effective ratio within 1.7 %, lr_gain within 4.6 % of G; tolerances 5 % and
+    # 14 %.
     pmt = PmtParams()
     off, lit = pair(with_live(quiet(), "lr_chain", hv_volts=700.0))
 
@@ -266,5 +272,5 @@ def test_pmt_high_voltage_sets_lr_gain() -> None:
         return pmt.excess_noise_factor(volts) * pmt.grey_per_electron(volts)
 
     assert lit["effective_gain"] / off["effective_gain"] == pytest.approx(fg(700.0) / fg(780.0), rel=0.05)
-    assert lit["lr_gain"] == pytest.approx(pmt.grey_per_electron(700.0), rel=0.12)
-    assert off["lr_gain"] == pytest.approx(pmt.grey_per_electron(780.0), rel=0.12)
+    assert lit["lr_gain"] == pytest.approx(pmt.grey_per_electron(700.0), rel=0.14)
+    assert off["lr_gain"] == pytest.approx(pmt.grey_per_electron(780.0), rel=0.14)
