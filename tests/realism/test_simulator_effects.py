@@ -249,7 +249,7 @@ def test_scan_calibration_rotation_moves_hr_lr_rotation() -> None:
 
 
 def test_bleaching_sets_bleach_fraction() -> None:
-    # The fluorescence falls as (1 - b)^(k / (F - 1)) over the burst: a log-linear decay losing exactly b by the
+    # The fluorescence falls as (1 - b)^(k / (frames - 1)) over the burst: a log-linear decay losing exactly b by the
     # last frame, what bleach_fraction reads (offset 500: nothing clips, no dark counts, which do not bleach).
     # Seen (NUC fields 0-5): within 0.0067 on, 0.0036 off; tolerance 0.02.
     base = quiet()
