@@ -14,7 +14,8 @@ Needs BasicSR 1.4.2 and realesrgan 0.3.0 (reference only, never a dependency of 
     pip install --no-deps --no-build-isolation basicsr==1.4.2
     pip install --no-deps realesrgan==0.3.0 addict yapf lmdb opencv-python-headless
 
-Run: ``OMP_NUM_THREADS=2 python benchmarks/trainer_vs_basicsr.py [--steps 5] [--repeats 3] [--device cpu]``.
+Run: ``OMP_NUM_THREADS=2 python benchmarks/trainer_vs_basicsr.py [--steps 5] [--repeats 3] [--threads N]
+[--device cpu]``.
 Blocks of ``--steps`` iterations alternate between the two sides ``--repeats`` times (so that load from
 other processes hits both alike); the fastest block of each counts. ``RealESRGANModel.__init__`` moves a
 JPEG simulator and the USM filter to CUDA unconditionally, so on a CPU the model is built with its parent's
@@ -119,7 +120,13 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=5, help="iterations per timed block")
     parser.add_argument("--repeats", type=int, default=3, help="blocks per side, alternating")
     parser.add_argument("--device", default="cpu")
+    parser.add_argument(
+        "--breakdown", action="store_true", help="also profile one step per side and print CPU time per operator"
+    )
+    parser.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's choice)")
     args = parser.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
     device = torch.device(args.device)
     config = config_for("cpu")
     p = config.patch_size
@@ -161,6 +168,23 @@ def main() -> None:
         print(f"  {name:28s} {1 / best[name]:6.2f} it/s  (blocks: {runs})")
     ratio = best["BasicSR optimize_parameters"] / best["microsr_bench Trainer.step"]
     print(f"  ratio (ours / BasicSR, iterations per second): {ratio:.2f}x")
+    if args.breakdown:
+        for name, step in sides.items():
+            breakdown(name, step)
+
+
+def breakdown(name: str, step: Callable[[], None], top: int = 8) -> None:
+    """Self CPU time of one step by operator and input shape, the largest ``top`` entries and the total."""
+    from torch.profiler import ProfilerActivity, profile
+
+    with profile(activities=[ProfilerActivity.CPU], record_shapes=True) as prof:
+        step()
+    rows = sorted(prof.key_averages(group_by_input_shape=True), key=lambda e: -e.self_cpu_time_total)
+    total = sum(e.self_cpu_time_total for e in rows) / 1e3
+    print(f"{name}: one step, {total:.0f} ms of self CPU time; largest operators (ms, calls, first input shape)")
+    for e in rows[:top]:
+        shape = e.input_shapes[0] if e.input_shapes else []
+        print(f"  {e.key:32s} {e.self_cpu_time_total / 1e3:7.1f}  {e.count:3d}  {shape}")
 
 
 if __name__ == "__main__":
