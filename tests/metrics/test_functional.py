@@ -221,10 +221,15 @@ def test_converted_batches_reuse_buffers_without_mixing_images(dtype):
     try:
         for metric, kw in ((psnr, {"data_range": peak}), (ssim, {"data_range": peak}), (nrmse, {})):
             got = metric(true, test, **kw)
-            expected = [metric(t.astype(np.float64), x.astype(np.float64), **kw) for t, x in zip(true, test)]
+            expected = [
+                metric(t.astype(np.float64), x.astype(np.float64), **kw) for t, x in zip(true, test, strict=True)
+            ]
             assert got.tolist() == expected
         got = ms_ssim(true, test, data_range=peak)
-        expected = [ms_ssim(t.astype(np.float64), x.astype(np.float64), data_range=peak) for t, x in zip(true, test)]
+        expected = [
+            ms_ssim(t.astype(np.float64), x.astype(np.float64), data_range=peak)
+            for t, x in zip(true, test, strict=True)
+        ]
         assert got.tolist() == expected
     finally:
         torch.set_num_threads(threads)
