@@ -78,17 +78,11 @@ class ImagePairs:
     def shape(self) -> tuple[int, int]:
         return int(self.true.shape[1]), int(self.true.shape[2])
 
-    def pair(self, index: int, scratch: dict[Any, Any] | None = None) -> tuple[FloatArray, FloatArray]:
-        """Image ``index`` of both sides as C-contiguous float64 arrays (shared when already so).
-
-        With a per-thread ``scratch``, images of another dtype or layout are converted into two buffers kept
-        there and reused image after image: a fresh 2 MB array per image and side costs page faults that
-        took as long as the conversion itself (512x512, measured with ``benchmarks/scoring.py --profile``).
-        The arrays returned are then only valid until the next call with the same ``scratch``.
-        """
+    def pair(self, index: int) -> tuple[FloatArray, FloatArray]:
+        """Image ``index`` of both sides as C-contiguous float64 arrays (shared when already so)."""
         out = []
         for batch, role in ((self.true, "image_true"), (self.test, "image_test")):
-            image = _as_float64(batch[index], scratch, role)
+            image = np.ascontiguousarray(batch[index], dtype=np.float64)
             # A finite sum proves every pixel finite; only when it is not is the exact count needed.
             if batch.dtype.kind == "f" and not math.isfinite(float(image.sum())):
                 bad = int(np.count_nonzero(~np.isfinite(image)))
@@ -101,17 +95,6 @@ class ImagePairs:
                     )
             out.append(image)
         return out[0], out[1]
-
-
-def _as_float64(image: np.ndarray[Any, Any], scratch: dict[Any, Any] | None, role: str) -> FloatArray:
-    if scratch is None or (image.dtype == np.float64 and image.flags.c_contiguous):
-        return np.ascontiguousarray(image, dtype=np.float64)
-    key = ("pair", role, image.shape)
-    if key not in scratch:
-        scratch[key] = np.empty(image.shape, dtype=np.float64)
-    buffer: FloatArray = scratch[key]
-    np.copyto(buffer, image)
-    return buffer
 
 
 def as_pairs(image_true: ArrayLike, image_test: ArrayLike, metric: str, *, min_size: int = 1) -> ImagePairs:

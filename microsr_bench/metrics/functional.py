@@ -39,7 +39,7 @@ def _mse(x: FloatArray, y: FloatArray, scratch: Scratch) -> float:
 
 def _psnr_one(pairs: ImagePairs, limit: float) -> Callable[[int, Scratch], float]:
     def one(i: int, scratch: Scratch) -> float:
-        mse = _mse(*pairs.pair(i, scratch), scratch)
+        mse = _mse(*pairs.pair(i), scratch)
         # An exact match has MSE 0 and PSNR +inf, as in scikit-image and BasicSR.
         return math.inf if mse == 0 else 10.0 * math.log10(limit**2 / mse)
 
@@ -89,7 +89,7 @@ def ssim(image_true: ArrayLike, image_test: ArrayLike, *, data_range: float) -> 
     pairs = as_pairs(image_true, image_test, "ssim", min_size=WINDOW_SIZE)
 
     def one(i: int, scratch: Scratch) -> float:
-        return plan_for(scratch, *pairs.shape).mean_ssim(*pairs.pair(i, scratch), limit)
+        return plan_for(scratch, *pairs.shape).mean_ssim(*pairs.pair(i), limit)
 
     return finish(map_images(one, len(pairs)), pairs.batched)
 
@@ -132,7 +132,7 @@ def ms_ssim(
     pairs = as_pairs(image_true, image_test, f"ms_ssim with {len(weights)} scales", min_size=min_size)
 
     def one(i: int, scratch: Scratch) -> float:
-        return ms_ssim_one(*pairs.pair(i, scratch), limit, exponents, scratch)
+        return ms_ssim_one(*pairs.pair(i), limit, exponents, scratch)
 
     return finish(map_images(one, len(pairs)), pairs.batched)
 
@@ -161,7 +161,7 @@ def nrmse(image_true: ArrayLike, image_test: ArrayLike, *, normalization: Litera
     pairs = as_pairs(image_true, image_test, "nrmse")
 
     def one(i: int, scratch: Scratch) -> float:
-        x, y = pairs.pair(i, scratch)
+        x, y = pairs.pair(i)
         span = float(x.max() - x.min())
         if span == 0:
             where = f" (image {i} of the batch)" if pairs.batched else ""

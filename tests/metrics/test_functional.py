@@ -209,15 +209,15 @@ def test_more_threads_same_numbers(monkeypatch):
 
 
 @pytest.mark.parametrize("dtype", ["uint8", "uint16", "float32"])
-def test_converted_batches_reuse_buffers_without_mixing_images(dtype):
-    # Non-float64 images are converted into per-thread buffers reused image after image; each value must
-    # still be that image's own: the reference is the same metric on float64 copies, which need no buffer.
+def test_converted_batches_give_each_image_its_own_value(dtype):
+    # Non-float64 batches are converted image by image on worker threads; each value must be that image's
+    # own: the reference is the same metric called per image on float64 copies, which need no conversion.
     rng = np.random.default_rng(7)
     peak = 1.0 if dtype == "float32" else float(np.iinfo(dtype).max)
     true = (rng.random((5, 170, 170)) * peak).astype(dtype)
     test = (rng.random((5, 170, 170)) * peak).astype(dtype)
     threads = torch.get_num_threads()
-    torch.set_num_threads(2)  # two worker threads, two sets of buffers
+    torch.set_num_threads(2)  # two worker threads
     try:
         for metric, kw in ((psnr, {"data_range": peak}), (ssim, {"data_range": peak}), (nrmse, {})):
             got = metric(true, test, **kw)
