@@ -171,6 +171,34 @@ def main() -> None:
     if args.breakdown:
         for name, step in sides.items():
             breakdown(name, step)
+        discriminator_halves(ours, gt, args.repeats)
+
+
+def discriminator_halves(trainer: Trainer, gt: torch.Tensor, repeats: int) -> None:
+    """Our D step's shape (one pass on real and fake concatenated) against BasicSR's (two passes of half size)."""
+    d = trainer.d
+    if d is None:
+        return
+    fake = torch.rand_like(gt)
+
+    def concatenated() -> None:
+        d(torch.cat([gt, fake])).mean().backward()
+
+    def halves() -> None:
+        d(gt).mean().backward()
+        d(fake).mean().backward()
+
+    concatenated(), halves()
+    times: dict[str, list[float]] = {"concatenated": [], "halves": []}
+    for _ in range(max(repeats, 5)):
+        for name, fn in (("concatenated", concatenated), ("halves", halves)):
+            times[name].append(_block(fn, 1))
+    runs = {name: ", ".join(f"{t * 1e3:.0f}" for t in ts) for name, ts in times.items()}
+    print(
+        f"discriminator forward + backward on real and fake (batch {gt.shape[0]} each), ms, best of "
+        f"{len(times['halves'])}: concatenated {min(times['concatenated']) * 1e3:.0f} (runs {runs['concatenated']}), "
+        f"two halves {min(times['halves']) * 1e3:.0f} (runs {runs['halves']})"
+    )
 
 
 def breakdown(name: str, step: Callable[[], None], top: int = 8) -> None:
