@@ -98,7 +98,13 @@ def main() -> None:
     parser.add_argument("--scorer-workers", type=int, default=2, help="worker processes compared with one")
     parser.add_argument("--cache-dir", default=None, help="data cache for --scorer-size (default: the usual)")
     parser.add_argument("--skip-niqe", action="store_true", help="leave out the NIQE comparison")
+    parser.add_argument(
+        "--profile", action="store_true", help="only the per-dtype breakdown of where the time goes (one thread)"
+    )
     args = parser.parse_args()
+    if args.profile:
+        profile_dtypes(*make_pairs(args.pairs, args.size, args.seed), args.repeats)
+        return
     targets, tests = make_pairs(args.pairs, args.size, args.seed)
     ours(targets[:2], tests[:2])  # warm-up: thread pools, caches
     sides = {"skimage": skimage_loop, "ours": ours, "ours-1t": ours_one_thread}
@@ -174,6 +180,50 @@ def dtype_comparison(targets: np.ndarray, tests: np.ndarray, repeats: int) -> No
             f"  {dtype:8s} scikit-image {best_ref * 1e3 / n:6.2f} ms/pair, microsr_bench {best_mine * 1e3 / n:5.2f} "
             f"ms/pair: {best_ref / best_mine:4.1f}x  (max |diff| PSNR {diff_p:.1e}, SSIM {diff_s:.1e})"
         )
+
+
+def profile_dtypes(targets: np.ndarray, tests: np.ndarray, repeats: int) -> None:
+    """Per dtype, on one thread: conversion to float64, PSNR, SSIM and its stages, scikit-image's PSNR and SSIM."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    print(f"where the time goes, ms/pair on one thread, load average {os.getloadavg()[0]:.2f} (1 min)")
+    try:
+        for dtype, r in DTYPES:
+            print(f"  {dtype:8s} " + _profile_one(_coded(targets, dtype, r), _coded(tests, dtype, r), r, repeats))
+    finally:
+        torch.set_num_threads(threads)
+
+
+def _profile_one(t: np.ndarray, x: np.ndarray, r: float, repeats: int) -> str:
+    from microsr_bench.metrics._ssim import Plan
+
+    def best(fn: Callable[[], object]) -> float:
+        runs = []
+        for _ in range(repeats):
+            start = time.perf_counter()
+            fn()
+            runs.append(time.perf_counter() - start)
+        return min(runs) * 1e3 / len(t)
+
+    plan = Plan(*t.shape[1:])
+    f_t, f_x = t.astype(np.float64), x.astype(np.float64)
+
+    def convert() -> None:
+        for image in (*t, *x):  # one at a time and dropped, as the metrics do (a kept list would page-fault)
+            np.ascontiguousarray(image, dtype=np.float64)
+
+    conv = best(convert)
+    cols = best(lambda: [plan._filter_columns(a, b) for a, b in zip(f_t, f_x, strict=True)])
+    engine = best(lambda: [plan.mean_ssim(a, b, r) for a, b in zip(f_t, f_x, strict=True)])
+    p_ours, s_ours = best(lambda: psnr(t, x, data_range=r)), best(lambda: ssim(t, x, data_range=r))
+    kw = {"data_range": r, "gaussian_weights": True, "sigma": 1.5, "use_sample_covariance": False}
+    s_ref = best(lambda: [structural_similarity(a, b, **kw) for a, b in zip(t, x, strict=True)])
+    p_ref = best(lambda: [peak_signal_noise_ratio(a, b, data_range=r) for a, b in zip(t, x, strict=True)])
+    return (
+        f"ours: psnr {p_ours:5.2f}, ssim {s_ours:5.2f} (conversion of both images {conv:4.2f}, column pass "
+        f"{cols:4.2f}, row pass + formula {engine - cols:4.2f}) | scikit-image: psnr {p_ref:5.2f}, ssim "
+        f"{s_ref:6.2f} | one-thread ratio {(p_ref + s_ref) / (p_ours + s_ours):4.1f}x"
+    )
 
 
 def scorer_comparison(size: str, workers: int, cache_dir: str | None) -> None:

@@ -206,3 +206,30 @@ def test_more_threads_same_numbers(monkeypatch):
         if serial is None:
             serial = values
         np.testing.assert_array_equal(values, serial)
+
+
+@pytest.mark.parametrize("dtype", ["uint8", "uint16", "float32"])
+def test_converted_batches_give_each_image_its_own_value(dtype):
+    # Non-float64 batches are converted image by image on worker threads; each value must be that image's
+    # own: the reference is the same metric called per image on float64 copies, which need no conversion.
+    rng = np.random.default_rng(7)
+    peak = 1.0 if dtype == "float32" else float(np.iinfo(dtype).max)
+    true = (rng.random((5, 170, 170)) * peak).astype(dtype)
+    test = (rng.random((5, 170, 170)) * peak).astype(dtype)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(2)  # two worker threads
+    try:
+        for metric, kw in ((psnr, {"data_range": peak}), (ssim, {"data_range": peak}), (nrmse, {})):
+            got = metric(true, test, **kw)
+            expected = [
+                metric(t.astype(np.float64), x.astype(np.float64), **kw) for t, x in zip(true, test, strict=True)
+            ]
+            assert got.tolist() == expected
+        got = ms_ssim(true, test, data_range=peak)
+        expected = [
+            ms_ssim(t.astype(np.float64), x.astype(np.float64), data_range=peak)
+            for t, x in zip(true, test, strict=True)
+        ]
+        assert got.tolist() == expected
+    finally:
+        torch.set_num_threads(threads)
