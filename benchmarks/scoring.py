@@ -195,7 +195,7 @@ def profile_dtypes(targets: np.ndarray, tests: np.ndarray, repeats: int) -> None
 
 
 def _profile_one(t: np.ndarray, x: np.ndarray, r: float, repeats: int) -> str:
-    from microsr_bench.metrics._ssim import Plan
+    from microsr_bench.metrics.ssim_plan import Plan
 
     def best(fn: Callable[[], object]) -> float:
         runs = []
