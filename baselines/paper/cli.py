@@ -46,6 +46,13 @@ _OVERWRITE = click.Choice(["never", "scores", "always"])
     default=None,
     help="Simulated data size (default: the budget's: tiny, small, full).",
 )
+@click.option(
+    "--axis",
+    type=click.Choice(["shots", "fields"]),
+    default="shots",
+    show_default=True,
+    help="Few-shot levels: shots (200/400/800 pairs, the paper's) or fields (2/4/8 whole fields of view).",
+)
 @click.option("--cache-dir", type=click.Path(path_type=Path))
 @click.option("--quiet", is_flag=True, help="No progress bars.")
 def reproduce_cmd(
@@ -60,6 +67,7 @@ def reproduce_cmd(
     no_physics: bool,
     methods: str | None,
     size: SizeName | None,
+    axis: str,
     cache_dir: Path | None,
     quiet: bool,
 ) -> None:
@@ -83,5 +91,6 @@ def reproduce_cmd(
         methods=chosen,
         size=size,
         progress=not quiet,
+        axis=axis,
     )
     click.echo(f"Wrote {tables} (and the plots and records.json beside it)")

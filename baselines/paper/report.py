@@ -13,6 +13,9 @@ from microsr_bench.imageio import atomic_write_text
 from microsr_bench.scoring.record import SCHEMA_VERSION, SET_TYPE, json_safe, validate_result_set
 
 SHOT_LABELS = {200: "200", 400: "400", 800: "800", None: "full"}
+#: Few-shot levels of each axis, smallest first: the paper's pair-level ``shots``, or field-level ``fields``
+#: (whole fields of view with all their frames; issue 13). ``None`` is the full training split on both.
+AXIS_LEVELS: dict[str, tuple[int | None, ...]] = {"shots": (200, 400, 800, None), "fields": (2, 4, 8, None)}
 METRICS = (("ssim", "SSIM", 3), ("psnr", "PSNR (dB)", 2))
 
 
@@ -20,8 +23,9 @@ def _find(records: Iterable[Mapping[str, Any]], method: str, protocol: str, data
     for r in records:
         if r["method"]["name"] != method or r["protocol"]["name"] != protocol or r["dataset"]["name"] != dataset:
             continue
-        given = {**r["protocol"]["parameters"], "shots": r["shots"]}
-        if all(given.get(k) == v for k, v in params.items()):
+        given = {**r["protocol"]["parameters"], "shots": r["shots"], "fields": r.get("fields")}
+        # A field-level record has shots None like the full split: only a search for fields finds it.
+        if all(given.get(k) == v for k, v in {"fields": None, **params}.items()):
             return r
     return None
 
@@ -46,6 +50,30 @@ def _shots_label(shots: int | None, record: Mapping[str, Any] | None) -> str:
     return f"{shots} pairs"
 
 
+def _level_label(axis: str, level: int | None, record: Mapping[str, Any] | None) -> str:
+    """``_shots_label`` on the shots axis; ``2 fields = 8 pairs`` on the fields axis."""
+    if axis == "shots" or level is None:
+        return _shots_label(level, record)
+    pairs = record.get("train_pairs") if record is not None else None
+    return f"{level} field{'s' if level != 1 else ''}" + (f" = {pairs} pairs" if pairs is not None else "")
+
+
+def _axes(records: Sequence[Mapping[str, Any]]) -> list[str]:
+    """The few-shot axes the records hold: ``fields`` only when a field-level record is there."""
+    fields = any(r.get("fields") is not None for r in records)
+    shots = any(r.get("shots") is not None for r in records) or not fields
+    return [axis for axis, present in (("shots", shots), ("fields", fields)) if present]
+
+
+def _levels(records: Sequence[Mapping[str, Any]]) -> list[tuple[str, int | None]]:
+    """(axis, level) rows of the tables, the full split once, last."""
+    return [(a, level) for a in _axes(records) for level in AXIS_LEVELS[a] if level is not None] + [("shots", None)]
+
+
+def _search(axis: str, level: int | None) -> dict[str, Any]:
+    return {"shots": level} if axis == "shots" or level is None else {"fields": level}
+
+
 def _row(label: str, record: Mapping[str, Any] | None) -> str:
     return f"| {label} | " + " | ".join(_cell(record, m, d) for m, _, d in METRICS) + " |"
 
@@ -68,18 +96,18 @@ def _dataset_table(records: Sequence[Mapping[str, Any]], name: str, title: str) 
             rows.append(_row("RESRGan-B (base: full MITO)", _find(records, "resrgan-b", "paired", "MITO", shots=None)))
         else:
             rows.append(_row("RESRGan-B (zero-shot from MITO)", _find(records, "resrgan-b", "zero_shot", name)))
-        for shots in (200, 400, 800, None):
-            if name == "MITO" and shots is None:
+        for axis, level in _levels(records):
+            if name == "MITO" and level is None:
                 continue
-            record = _find(records, "resrgan-b", "paired", name, shots=shots)
-            label = f"RESRGan-B{shots // 100 if shots else 'FULL'} ({_shots_label(shots, record)})"
-            rows.append(_row(label, record))
+            record = _find(records, "resrgan-b", "paired", name, **_search(axis, level))
+            short = "FULL" if level is None else (str(level // 100) if axis == "shots" else f"-F{level}")
+            rows.append(_row(f"RESRGan-B{short} ({_level_label(axis, level, record)})", record))
     if _ran(records, "bicubic"):
         rows.append(_row("bicubic", _find(records, "bicubic", "paired", name)))
     if _ran(records, "bicubic-fit"):
-        for shots in (200, 400, 800, None):
-            record = _find(records, "bicubic-fit", "paired", name, shots=shots)
-            rows.append(_row(f"bicubic-fit ({_shots_label(shots, record)})", record))
+        for axis, level in _levels(records):
+            record = _find(records, "bicubic-fit", "paired", name, **_search(axis, level))
+            rows.append(_row(f"bicubic-fit ({_level_label(axis, level, record)})", record))
     return _table(title, rows)
 
 
@@ -108,11 +136,11 @@ def _macro_table(records: Sequence[Mapping[str, Any]], banner: str) -> list[str]
         "|---|---|---|---|",
     ]
     rows: list[tuple[str, list[Mapping[str, Any]]]] = []
-    for shots in (200, 400, 800, None):
+    for axis, level in _levels(records):
         for method in ("resrgan-b", "bicubic-fit"):
-            found = [_find(records, method, "paired", n, shots=shots) for n in DATASET_NAMES]
+            found = [_find(records, method, "paired", n, **_search(axis, level)) for n in DATASET_NAMES]
             present = [r for r in found if r is not None]
-            rows.append((f"{method} ({_shots_label(shots, present[0] if present else None)})", present))
+            rows.append((f"{method} ({_level_label(axis, level, present[0] if present else None)})", present))
     rows.append(("bicubic", [r for n in DATASET_NAMES if (r := _find(records, "bicubic", "paired", n)) is not None]))
     for label, found in rows:
         if not found:
@@ -157,7 +185,8 @@ def _interval(record: Mapping[str, Any] | None, metric: str) -> tuple[float, flo
     return s["mean"], s["mean"] - low, high - s["mean"]
 
 
-def _fewshot_plot(records: Sequence[Mapping[str, Any]], path: Path, banner: str) -> Path | None:
+def _fewshot_plot(records: Sequence[Mapping[str, Any]], path: Path, banner: str, axis: str = "shots") -> Path | None:
+    """The few-shot curves on one axis; None (nothing drawn) when no record holds a level of that axis."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -169,16 +198,16 @@ def _fewshot_plot(records: Sequence[Mapping[str, Any]], path: Path, banner: str)
     for ax, (metric, title, _) in zip(axes, METRICS, strict=True):
         for color, name in zip(colors, DATASET_NAMES, strict=True):
             for method, style in (("resrgan-b", "-o"), ("bicubic-fit", "--s")):
-                points = _fewshot_series(records, method, name, metric)
-                if not points:
-                    continue
+                points = _fewshot_series(records, method, name, metric, axis)
+                if not any(1 <= p[0] <= 3 for p in points):
+                    continue  # zero-shot and full alone are no curve on this axis
                 x = [p[0] for p in points]
                 y = [p[1] for p in points]
                 err = [[p[2] for p in points], [p[3] for p in points]]
                 ax.errorbar(x, y, yerr=err, fmt=style, color=color, capsize=3, label=f"{name} {method}")
                 plotted = True
-        ax.set_xticks(range(5), ["zero-shot", *(_tick(records, shots) for shots in SHOTS_ORDER)])
-        ax.set_xlabel("training pairs (shots)")
+        ax.set_xticks(range(5), ["zero-shot", *(_tick(records, level, axis) for level in AXIS_LEVELS[axis])])
+        ax.set_xlabel("training pairs (shots)" if axis == "shots" else "training fields of view (all their frames)")
         ax.set_ylabel(f"{title}, paper recipe")
         ax.grid(alpha=0.3)
     if not plotted:
@@ -187,32 +216,41 @@ def _fewshot_plot(records: Sequence[Mapping[str, Any]], path: Path, banner: str)
     # Below the panels, where it hides no point (inside an axis it covered the lowest curve).
     handles, labels = axes[0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="outside lower center", ncol=4, fontsize=8)
-    fig.suptitle(f"Few-shot curves: test score against training pairs, 95 % bootstrap intervals{banner}", fontsize=11)
+    against = "training pairs" if axis == "shots" else "training fields of view"
+    fig.suptitle(f"Few-shot curves: test score against {against}, 95 % intervals{banner}", fontsize=11)
     return _save(fig, path)
 
 
-SHOTS_ORDER: tuple[int | None, ...] = (200, 400, 800, None)
+SHOTS_ORDER: tuple[int | None, ...] = AXIS_LEVELS["shots"]
 
 
-def _tick(records: Sequence[Mapping[str, Any]], shots: int | None) -> str:
-    """A shot level's tick label, with the real pair count underneath where a reduced size scaled it."""
-    pairs = {r.get("train_pairs") for r in records if r["protocol"]["name"] == "paired" and r["shots"] == shots}
+def _tick(records: Sequence[Mapping[str, Any]], shots: int | None, axis: str = "shots") -> str:
+    """A level's tick label, with the real pair count underneath where a reduced size scaled it (or, on the
+    fields axis, always: a field's frame count depends on the data size)."""
+    wanted = (shots, None) if axis == "shots" or shots is None else (None, shots)  # (shots, fields) of the records
+    pairs = {
+        r.get("train_pairs")
+        for r in records
+        if r["protocol"]["name"] == "paired" and (r["shots"], r.get("fields")) == wanted
+    }
     pairs.discard(None)
-    level = SHOT_LABELS[shots]
-    if len(pairs) == 1 and (shots is None or pairs != {shots}):
+    level = SHOT_LABELS[shots] if axis == "shots" or shots is None else f"{shots} fields"
+    if len(pairs) == 1 and (shots is None or axis == "fields" or pairs != {shots}):
         count = pairs.pop()
         return f"{level}\n({count} pair{'s' if count != 1 else ''})"
     return level
 
 
 def _fewshot_series(
-    records: Sequence[Mapping[str, Any]], method: str, name: str, metric: str
+    records: Sequence[Mapping[str, Any]], method: str, name: str, metric: str, axis: str = "shots"
 ) -> list[tuple[int, float, float, float]]:
-    """(x position, mean, lower error, upper error): x 0 is zero-shot, 1-4 are 200, 400, 800, full."""
+    """(x position, mean, lower error, upper error): x 0 is zero-shot, 1-4 are the axis' levels (200, 400, 800,
+    full pairs, or 2, 4, 8, all fields)."""
     found: list[tuple[int, Mapping[str, Any] | None]] = []
     if method == "resrgan-b" and name != "MITO":
         found.append((0, _find(records, "resrgan-b", "zero_shot", name)))
-    found += [(x, _find(records, method, "paired", name, shots=s)) for x, s in enumerate(SHOTS_ORDER, start=1)]
+    levels = enumerate(AXIS_LEVELS[axis], start=1)
+    found += [(x, _find(records, method, "paired", name, **_search(axis, s))) for x, s in levels]
     series = []
     for x, record in found:
         interval = _interval(record, metric)
@@ -286,7 +324,8 @@ def write_report(
     finished: tuple[int, int] | None = None,
     plots: bool = True,
 ) -> Path:
-    """Write ``tables.md``, ``fewshot.png``, ``burst.png`` and ``records.json`` into ``out_dir``.
+    """Write ``tables.md``, ``fewshot.png`` (and ``fewshot-fields.png`` when field-level records are there),
+    ``burst.png`` and ``records.json`` into ``out_dir``.
 
     ``finished`` (jobs done, jobs in the grid) marks a report written while the grid still runs; without
     ``plots`` the plots already there are left as they are (and still linked).
@@ -299,10 +338,13 @@ def write_report(
         if any(r["dataset"]["name"] == name for r in records):
             lines += _dataset_table(records, name, f"Table {['II', 'III', 'IV', 'V'][k - 2]} — {name}{banner}")
     lines += _table_six(records, banner) + _macro_table(records, banner) + _burst_table(records, banner)
+    figures = [out_dir / "fewshot.png", out_dir / "fewshot-fields.png", out_dir / "burst.png"]
     if plots:
-        _fewshot_plot(records, out_dir / "fewshot.png", banner)
-        _burst_plot(records, out_dir / "burst.png", banner)
-    lines += [f"![{p.stem}]({p.name})" for p in (out_dir / "fewshot.png", out_dir / "burst.png") if p.is_file()]
+        for axis, path in zip(AXIS_LEVELS, figures, strict=False):
+            if _fewshot_plot(records, path, banner, axis) is None:
+                path.unlink(missing_ok=True)  # a stale curve of an earlier run would be linked as if current
+        _burst_plot(records, figures[2], banner)
+    lines += [f"![{p.stem}]({p.name})" for p in figures if p.is_file()]
     result = json_safe(
         {"schema_version": SCHEMA_VERSION, "record_type": SET_TYPE, "records": list(records), "macro_average": None}
     )

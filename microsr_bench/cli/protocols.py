@@ -36,6 +36,12 @@ _OVERWRITE = click.Choice(["never", "scores", "always"])
 )
 @click.option("--dataset", required=True, help="Sub-dataset scored (MITO, MPM, MEM, NUC).")
 @click.option("--shots", default=None, help="Paired, zero-shot (of the source dataset), burst: 200, 400, 800 or full.")
+@click.option(
+    "--fields",
+    default=None,
+    help="Paired only: train on the field-level set (2, 4 or 8 whole fields of view, all their frames) instead of "
+    "--shots pairs.",
+)
 @click.option("--from", "source_dataset", default=None, help="Zero-shot only: the training dataset [default: MITO].")
 @click.option(
     "--degradation",
@@ -88,6 +94,7 @@ def evaluate_cmd(
     protocol_name: str,
     dataset: str,
     shots: str | None,
+    fields: str | None,
     source_dataset: str | None,
     degradation: Degradation | None,
     k: int | None,
@@ -115,11 +122,17 @@ def evaluate_cmd(
 
     given = {
         "--shots": shots,
+        "--fields": fields,
         "--from": source_dataset,
         "--degradation": degradation,
         "--k": k,
         "--noise-sigma": noise_sigma,
     }
+    if shots is not None and fields is not None:
+        raise click.UsageError(
+            f"--shots {shots} and --fields {fields} both choose the training set (pairs or whole fields of view); "
+            "give one of them (docs/protocols.md, 'Field-level few-shot sets')."
+        )
     try:
         check_protocol_options(protocol_name, [option for option, value in given.items() if value is not None])
     except InvalidArgumentError as exc:
@@ -128,6 +141,7 @@ def evaluate_cmd(
         protocol_name,
         dataset,
         shots=shots,
+        fields=fields,
         source=source_dataset or "MITO",
         degradation=degradation or "realesrgan",
         k=k or 4,

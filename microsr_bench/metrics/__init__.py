@@ -3,6 +3,7 @@
 from microsr_bench.metrics._fid import extract_features, feature_statistics, fid, frechet_distance
 from microsr_bench.metrics._inception_weights import find_inception_weights
 from microsr_bench.metrics._kid import SetMetrics, kid, set_metrics
+from microsr_bench.metrics._microms3im import MicroMS3IM, micro_ms3im
 from microsr_bench.metrics._microssim import MicroSSIM, micro_ssim
 from microsr_bench.metrics._niqe import NiqeModel, fit_niqe_model, niqe, pristine_model
 from microsr_bench.metrics.aggregate import (
@@ -34,6 +35,7 @@ __all__ = [
     "PSNR_CAP_DB",
     "MacroSummary",
     "MetricInfo",
+    "MicroMS3IM",
     "MicroSSIM",
     "NiqeModel",
     "PreparedPair",
@@ -54,6 +56,7 @@ __all__ = [
     "list_metrics",
     "list_recipes",
     "macro_average",
+    "micro_ms3im",
     "micro_ssim",
     "ms_ssim",
     "niqe",

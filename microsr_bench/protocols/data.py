@@ -46,6 +46,7 @@ class ProtocolData:
         return {
             "train": "|".join(train_info.fingerprints[n]["train"] for n in train_info.datasets),
             "train_shots": str(train_info.shots),
+            **({"train_fields": str(train_info.fields)} if train_info.fields is not None else {}),
             "test": "|".join(self.test.benchmark.fingerprints[n]["test"] for n in self.test.benchmark.datasets),
         }
 
@@ -61,10 +62,15 @@ def protocol_data(
 ) -> ProtocolData:
     """Load the data of a protocol (see ``protocols.py`` for what each one allows)."""
 
-    def load(name: str, shots: int | None = None) -> BenchmarkDict:
-        return load_benchmark(name, shots=shots, source=source, size=size, cache_dir=cache_dir, progress=progress)
+    def load(name: str, shots: int | None = None, fields: int | None = None) -> BenchmarkDict:
+        return load_benchmark(
+            name, shots=shots, fields=fields, source=source, size=size, cache_dir=cache_dir, progress=progress
+        )
 
-    if isinstance(protocol, (Paired, Burst)):
+    if isinstance(protocol, Paired):
+        bench = load(protocol.dataset, protocol.shots, protocol.fields)
+        return ProtocolData(bench["train"], bench["validation"], bench)
+    if isinstance(protocol, Burst):
         bench = load(protocol.dataset, protocol.shots)
         return ProtocolData(bench["train"], bench["validation"], bench)
     if isinstance(protocol, ZeroShot):

@@ -92,7 +92,9 @@ def check_results_folder(out_dir: Path, flag: str = "--out") -> None:
 
 
 def evaluation_paths(out_dir: Path, name: str, protocol: Protocol, info: BenchmarkInfo) -> EvaluationPaths:
+    fields = getattr(protocol, "fields", None)
     shots = "full" if protocol.shots is None else str(protocol.shots)
+    shots = shots if fields is None else f"fields{fields}"
     safe_id = protocol.id.replace("(", "-").replace(")", "").replace("=", "").replace(",", "-")
     data = f"{info.source}-{info.size}"
     return EvaluationPaths(out_dir / name.replace("/", "_") / safe_id / data / f"{protocol.test_dataset}-{shots}")
@@ -340,6 +342,7 @@ def _cached(paths: EvaluationPaths, key: dict[str, Any], overwrite: Overwrite) -
         size=data["records"][0]["dataset"]["size"],
         canonical=data["records"][0]["dataset"]["canonical"],
         shots=data["records"][0]["shots"],
+        fields=data["records"][0].get("fields"),
         max_values={},
         fingerprints={},
     )

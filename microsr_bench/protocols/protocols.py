@@ -4,7 +4,9 @@ Each protocol has a stable ``name`` (used in result records and on the leaderboa
 adds the parameters that change what is measured, e.g. ``burst(k=4)`` or ``zero_shot(source=MITO)``.
 The dataset scored and the shots are recorded separately (``dataset.name`` and ``shots``).
 
-- ``paired(dataset, shots)``: train on the ``shots`` training pairs, select on validation, score on test.
+- ``paired(dataset, shots)``: train on the ``shots`` training pairs, select on validation, score on test;
+  ``paired(dataset, fields=f)`` trains on the field-level set instead (``f`` whole fields of view, all their
+  frames; id ``paired(fields=f)``), exclusive with ``shots``.
 - ``zero_shot(source, target)``: train on ``source``'s training split, score on ``target``'s test split with
   no further training (the paper's RESRGan rows under MPM, MEM and NUC).
 - ``blind_synthetic(dataset, degradation)``: train on ``dataset``'s HR training images only, with LR made
@@ -22,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from microsr_bench.data.cards import get_card
-from microsr_bench.data.splits import normalize_shots
+from microsr_bench.data.splits import normalize_fields, normalize_shots
 from microsr_bench.errors import InvalidArgumentError
 
 ProtocolName = Literal["paired", "zero_shot", "blind_synthetic", "burst"]
@@ -48,23 +50,33 @@ class _OneDataset:
 
 @dataclass(frozen=True)
 class Paired(_OneDataset):
-    """Train on the few-shot (or full) training pairs of ``dataset``; score its test split."""
+    """Train on the few-shot (or full) training pairs of ``dataset``, or on its field-level set (``fields``:
+    whole fields of view with all their frames); score its test split."""
 
     dataset: str
     shots: int | None = None
+    fields: int | None = None
     name: ProtocolName = field(default="paired", init=False)
 
     def __post_init__(self) -> None:
         get_card(self.dataset)
         object.__setattr__(self, "shots", normalize_shots(self.shots))
+        object.__setattr__(self, "fields", normalize_fields(self.fields))
+        if self.shots is not None and self.fields is not None:
+            # Both shrink the training split, by pairs or by whole fields; one set is the axis measured.
+            raise InvalidArgumentError(
+                f"paired takes shots (pair-level set) or fields (field-level set), not both: got shots={self.shots} "
+                f"and fields={self.fields}. Give one of them (on the command line --shots or --fields)."
+            )
 
     @property
     def id(self) -> str:
-        return "paired"
+        return "paired" if self.fields is None else f"paired(fields={self.fields})"
 
     @property
     def parameters(self) -> dict[str, Any]:
-        return {"shots": self.shots}
+        # ``fields`` only when set: the parameters of pair-level runs (and so their cache keys) stay as they were.
+        return {"shots": self.shots} if self.fields is None else {"shots": None, "fields": self.fields}
 
 
 @dataclass(frozen=True)
@@ -182,8 +194,8 @@ class Burst(_OneDataset):
 Protocol = Paired | ZeroShot | BlindSynthetic | Burst
 
 
-def paired(dataset: str, shots: int | str | None = None) -> Paired:
-    return Paired(dataset, shots)  # type: ignore[arg-type]
+def paired(dataset: str, shots: int | str | None = None, fields: int | str | None = None) -> Paired:
+    return Paired(dataset, shots, fields)  # type: ignore[arg-type]
 
 
 def zero_shot(target: str, source: str = "MITO", source_shots: int | str | None = None) -> ZeroShot:
@@ -209,13 +221,19 @@ def make_protocol(
     degradation: Degradation = "realesrgan",
     k: int = 4,
     noise_sigma: float = 0.0,
+    fields: int | str | None = None,
 ) -> Protocol:
     """Build a protocol from command-line style arguments; unknown names get a did-you-mean."""
     from microsr_bench.registry import unknown_name
 
     key = name.replace("-", "_")
     if key == "paired":
-        return paired(dataset, shots)
+        return paired(dataset, shots, fields)
+    if fields is not None:
+        raise InvalidArgumentError(
+            f"fields (field-level few-shot sets) belong to the paired protocol, not {name}; drop fields, or use "
+            "--protocol paired."
+        )
     if key == "zero_shot":
         return zero_shot(dataset, source, shots)
     if key == "blind_synthetic":
@@ -231,6 +249,7 @@ def make_protocol(
 #: other, nor silently ignored (issue 10: ``evaluate --from NUC`` under paired used to be dropped).
 OPTION_PROTOCOLS: dict[str, tuple[ProtocolName, ...]] = {
     "--shots": ("paired", "zero_shot", "burst"),
+    "--fields": ("paired",),
     "--from": ("zero_shot",),
     "--degradation": ("blind_synthetic",),
     "--k": ("burst",),
@@ -278,4 +297,6 @@ def protocol_id(name: str, parameters: dict[str, Any]) -> str:
         return f"blind_synthetic(degradation={parameters.get('degradation', 'realesrgan')}{noise})"
     if name == "burst":
         return f"burst(k={parameters.get('k', 4)})"
+    if name == "paired" and parameters.get("fields") is not None:
+        return f"paired(fields={parameters['fields']})"
     return name

@@ -178,6 +178,7 @@ def build_record(
             "source_details": info.source_details.get(name, {}),
         },
         "shots": info.shots,
+        "fields": info.fields,
         "train_pairs": info.train_pairs.get(name),
         "n_images": n_images,
         "n_fields": n_fields,

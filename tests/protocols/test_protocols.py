@@ -150,7 +150,8 @@ def test_protocol_options_table_matches_what_each_protocol_takes():
     # Independent of the table: the options each protocol's constructor has a parameter for.
     from microsr_bench.protocols.protocols import OPTION_PROTOCOLS, check_protocol_options
 
-    takes = {"paired": {"--shots"}, "zero_shot": {"--shots", "--from"}, "blind_synthetic": {"--degradation"}}
+    takes = {"paired": {"--shots", "--fields"}, "zero_shot": {"--shots", "--from"}}
+    takes["blind_synthetic"] = {"--degradation"}
     takes["burst"] = {"--shots", "--k"}
     for name, options in takes.items():
         check_protocol_options(name, options)  # every option the protocol takes passes

@@ -150,3 +150,38 @@ def test_reproduce_lives_in_baselines_paper_and_the_old_name_says_where():
     assert baselines.paper.reproduce is reproduce
     with pytest.raises(AttributeError, match=r"moved to baselines\.paper\.reproduce"):
         microsr_bench.protocols.reproduce  # noqa: B018
+
+
+def test_grid_on_the_fields_axis_swaps_the_few_shot_levels():
+    import pytest
+
+    from microsr_bench.errors import InvalidArgumentError
+
+    jobs = grid(("MITO", "NUC"), axis="fields")
+    paired_levels = {
+        (j.method, j.protocol.test_dataset, j.protocol.shots, j.protocol.fields)
+        for j in jobs
+        if j.protocol.name == "paired" and j.method != "bicubic"
+    }
+    # The paper's levels become 2, 4, 8 fields; the full split (shots and fields None) stays, no pair level remains.
+    assert {("resrgan-b", "NUC", None, f) for f in (2, 4, 8, None)} <= paired_levels
+    assert {("bicubic-fit", "MITO", None, f) for f in (2, 4, 8, None)} <= paired_levels
+    assert all(shots is None for _, _, shots, _ in paired_levels)
+    with pytest.raises(InvalidArgumentError, match="axis must be one of shots, fields"):
+        grid(axis="pairs")
+
+
+def test_reproduce_on_the_fields_axis_draws_the_fields_curve(tmp_path):
+    out = tmp_path / "repro"
+    args = ["reproduce", "--budget", "tiny", "--out", str(out), "--cache-dir", str(tmp_path / "cache"), "--quiet"]
+    args += ["--axis", "fields", "--methods", "bicubic-fit", "--dataset", "MITO"]
+    result = CliRunner().invoke(main, args, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    tables = (out / "tables.md").read_text()
+    # Tiny MITO: 4 training fields x 4 frames (microsr_bench/data/profiles.py), so 2 fields are 8 pairs and the
+    # 8-field level takes all 4 fields (16 pairs).
+    assert "| bicubic-fit (2 fields = 8 pairs) |" in tables and "| bicubic-fit (8 fields = 16 pairs) |" in tables
+    assert "shots" not in tables.split("### Table II")[1].split("###")[0], "no pair-level rows on the fields axis"
+    assert (out / "fewshot-fields.png").is_file() and not (out / "fewshot.png").exists()
+    records = json.loads((out / "records.json").read_text())["records"]
+    assert sorted(r["fields"] or 0 for r in records) == [0, 2, 4, 8]
