@@ -17,7 +17,8 @@ import platform
 from pathlib import Path
 from typing import Any
 
-from leaderboard import SubmissionMetadata, Verification, submit
+from leaderboard.entries import SubmissionMetadata, Verification
+from leaderboard.submit import submit
 
 #: Board names and descriptions of the baselines (frame averaging keeps its k in the record's protocol).
 METADATA: dict[str, dict[str, Any]] = {
