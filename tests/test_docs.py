@@ -36,8 +36,8 @@ def _tracked_text_files():
 
 
 def test_no_machine_paths_and_no_out_of_tree_evidence():
-    # Every figure must name an in-tree command; an absolute path of a development machine, or a script
-    # "outside the repository" cited as evidence, cannot be rerun by a reader (issue 15).
+    # Every figure must name an in-tree command: an absolute path of a development machine, or a script that
+    # only existed on one, cannot be rerun by a reader (issue 15). The patterns below are what to refuse.
     machine_path = re.compile(r"(?<![\w.])/(?:work|home|root)/")
     out_of_tree = re.compile(r"out of the tree|outside (?:this|the) repository|scratch script", re.IGNORECASE)
     offenders = []
