@@ -195,12 +195,16 @@ def _cluster_sem(c: _Clusters) -> float:
 
 
 def _boot_means(c: _Clusters, n_boot: int, rng: np.random.Generator) -> FloatArray:
-    """``n_boot`` means of ``G`` groups drawn with replacement: ``(counts @ sums) / (counts @ sizes)``."""
+    """``n_boot`` means of ``G`` groups drawn with replacement: ``(counts @ sums) / (counts @ sizes)``.
+
+    The products are ``einsum``'s (NumPy's own loops) rather than BLAS, whose threaded split of a long
+    product depends on the thread count: the interval must not change with ``OMP_NUM_THREADS``.
+    """
     g = c.sums.size
     draws = rng.integers(0, g, size=(n_boot, g))
     counts = np.bincount((draws + g * np.arange(n_boot)[:, None]).ravel(), minlength=n_boot * g)
     counts = counts.reshape(n_boot, g).astype(np.float64)
-    return np.asarray((counts @ c.sums) / (counts @ c.sizes), dtype=np.float64)
+    return np.asarray(np.einsum("bg,g->b", counts, c.sums) / np.einsum("bg,g->b", counts, c.sizes), dtype=np.float64)
 
 
 def _interval(boot: FloatArray, valid: bool) -> tuple[float, float]:

@@ -217,10 +217,15 @@ def _quantize(image: FloatArray, peak: float) -> FloatArray:
 
 
 def _fit_affine_shared(predictions: FloatArray, target: FloatArray) -> FloatArray:
-    """:func:`_fit_affine` for ``(B, H, W)`` predictions against one ``(H, W)`` target, with BLAS dot products.
+    """:func:`_fit_affine` for ``(B, H, W)`` predictions against one ``(H, W)`` target, with dot products.
 
     The target's centred values are computed once; per prediction the covariance and variance are two dot
     products. Equal to :func:`_fit_affine` up to floating-point summation order (about 1e-16).
+
+    The dot products are NumPy's own (``einsum``), not BLAS: OpenBLAS splits a long dot product over as
+    many threads as it may use and adds the partial sums, so ``a @ b`` changes in the last bits with
+    ``OMP_NUM_THREADS`` and the score of one image would depend on the process that scored it (a record
+    sharded over workers or ranks must equal the single-process one bit for bit).
     """
     n = target.size
     t_mean = float(target.mean())
@@ -228,8 +233,8 @@ def _fit_affine_shared(predictions: FloatArray, target: FloatArray) -> FloatArra
     out = predictions - predictions.mean(axis=(-2, -1), keepdims=True)
     for b in range(out.shape[0]):
         dev = out[b].reshape(-1)
-        variance = float(dev @ dev) / n
-        slope = float(dev @ t_dev) / n / variance if variance > 0 else 0.0
+        variance = float(np.einsum("i,i->", dev, dev)) / n
+        slope = float(np.einsum("i,i->", dev, t_dev)) / n / variance if variance > 0 else 0.0
         dev *= slope
     out += t_mean
     return out
