@@ -1,7 +1,9 @@
 """Leaderboard: result entries, their schema, validation, and the builder of tables and the page.
 
 The names load lazily, so that importing ``leaderboard.cli`` (the command group the ``microsr-bench`` command
-plugs in) stays cheap: the builder pulls in the metrics and torch.
+plugs in) stays cheap: the builder pulls in the metrics and torch. No module is named like a function it
+exports (``builder`` holds ``build``, ``submission`` holds ``submit``): importing a submodule sets it as an
+attribute of the package, which would then shadow the lazily loaded function of the same name.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from leaderboard.build import BuildResult, build
+    from leaderboard.builder import BuildResult, build
     from leaderboard.entries import (
         SubmissionMetadata,
         Verification,
@@ -20,12 +22,12 @@ if TYPE_CHECKING:
         entry_from_record,
         load_entries,
     )
-    from leaderboard.submit import SubmitResult, submit
+    from leaderboard.submission import SubmitResult, submit
     from leaderboard.validate import RULES, ValidationReport, validate_entries
 
 _SOURCES = {
-    "BuildResult": "build",
-    "build": "build",
+    "BuildResult": "builder",
+    "build": "builder",
     "SubmissionMetadata": "entries",
     "Verification": "entries",
     "board_of": "entries",
@@ -33,8 +35,8 @@ _SOURCES = {
     "entries_from_result_set": "entries",
     "entry_from_record": "entries",
     "load_entries": "entries",
-    "SubmitResult": "submit",
-    "submit": "submit",
+    "SubmitResult": "submission",
+    "submit": "submission",
     "RULES": "validate",
     "ValidationReport": "validate",
     "validate_entries": "validate",

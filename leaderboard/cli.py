@@ -59,7 +59,7 @@ def validate_cmd(ctx: click.Context, files: tuple[Path, ...], root: Path | None,
 @click.option("--quiet", is_flag=True, help="No summary.")
 def build_cmd(root: Path | None, check: bool, quiet: bool) -> None:
     """Validate the entries, then render README.md (tables) and site/index.html (sortable page with plots)."""
-    from leaderboard.build import build
+    from leaderboard.builder import build
 
     result = build(root, check=check)
     if quiet:
@@ -171,7 +171,7 @@ def submit_cmd(
     Metadata comes from --metadata FILE and/or the options; all required keys must be given by one of them.
     """
     from leaderboard.entries import Verification
-    from leaderboard.submit import submit
+    from leaderboard.submission import submit
 
     if verified != (verified_by is not None):
         raise click.UsageError("--verified and --verified-by go together (maintainers only).")

@@ -90,7 +90,7 @@ def test_no_package_imports_another_ones_private_module() -> None:
     [
         # Each line is a case the checks must see; the counts are the imports written in it.
         ("from baselines.registry import bicubic\n", 2, 0),
-        ("def f():\n    import leaderboard.build\n", 1, 0),
+        ("def f():\n    import leaderboard.builder\n", 1, 0),
         ("from microsr_bench._imageio import read_image\n", 0, 2),
         ("from microsr_bench.metrics import _fid\n", 0, 1),
         ("from microsr_bench.scoring.folders import check_output_folder\n", 0, 0),

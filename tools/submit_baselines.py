@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from leaderboard.entries import SubmissionMetadata, Verification
-from leaderboard.submit import submit
+from leaderboard.submission import submit
 
 #: Board names and descriptions of the baselines (frame averaging keeps its k in the record's protocol).
 METADATA: dict[str, dict[str, Any]] = {

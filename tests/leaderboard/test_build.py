@@ -12,7 +12,7 @@ import re
 
 import pytest
 
-from leaderboard.build import build
+from leaderboard.builder import build
 from leaderboard.entries import default_root
 from microsr_bench.errors import SubmissionError
 

@@ -120,7 +120,7 @@ def test_submit_to_the_hub_prints_the_pull_request(monkeypatch, root, result_pat
             calls.append(kwargs)
             return SimpleNamespace(pr_url="https://huggingface.co/datasets/org/lb/discussions/1")
 
-    monkeypatch.setattr(importlib.import_module("leaderboard.submit"), "_hub_api", Api)
+    monkeypatch.setattr(importlib.import_module("leaderboard.submission"), "_hub_api", Api)
     out = run("submit", result_path, *REQUIRED, "--root", str(root), "--hub", "org/lb")
     assert out.exit_code == 0, out.output
     assert "Opened a pull request with 1 entries: https://huggingface.co/datasets/org/lb/discussions/1" in out.output

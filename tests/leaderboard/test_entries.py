@@ -116,3 +116,21 @@ def test_read_entry_errors_name_the_file(tmp_path):
         SubmissionError, match=r"(?s)e.json: not a readable JSON object; fix the file.*expected a JSON object, got list"
     ):
         read_entry(path)
+
+
+def test_package_names_stay_functions_after_every_submodule_is_imported():
+    # A submodule named like an exported function would shadow it once imported (leaderboard/__init__.py).
+    import importlib
+    import inspect
+    import pkgutil
+
+    import leaderboard
+
+    for info in pkgutil.iter_modules(leaderboard.__path__):
+        importlib.import_module(f"leaderboard.{info.name}")
+    for name in leaderboard.__all__:
+        value = getattr(leaderboard, name)
+        assert not inspect.ismodule(value), f"leaderboard.{name} is a module, not the exported {name!r}"
+    from leaderboard import build, submit
+
+    assert callable(build) and callable(submit)

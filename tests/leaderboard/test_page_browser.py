@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from leaderboard.build import build
+from leaderboard.builder import build
 
 pytestmark = pytest.mark.browser
 

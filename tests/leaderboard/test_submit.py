@@ -9,7 +9,7 @@ from types import SimpleNamespace
 import pytest
 
 from leaderboard.entries import Verification
-from leaderboard.submit import submit
+from leaderboard.submission import submit
 from leaderboard.validate import validate_entries
 from microsr_bench.errors import SubmissionError
 from microsr_bench.scoring.record import write_result
@@ -133,14 +133,14 @@ def test_hub_failures_become_clear_errors(root, lb, result_set, fail, match):
 def test_default_hub_api_is_huggingface_hub(monkeypatch, root, lb, result_set):
     fake = FakeHfApi()
     # the package exports the function `submit`, which hides the module of the same name as an attribute
-    monkeypatch.setattr(importlib.import_module("leaderboard.submit"), "_hub_api", lambda: fake)
+    monkeypatch.setattr(importlib.import_module("leaderboard.submission"), "_hub_api", lambda: fake)
     submit(result_set, lb.METADATA, root=root, hub="org/board")
     assert len(fake.commits) == 1
 
 
 def test_installed_copy_is_never_written_to(monkeypatch, tmp_path, lb, result_set):
     # an installed package (no .git above it) must not receive entries: they would vanish on upgrade
-    module = importlib.import_module("leaderboard.submit")
+    module = importlib.import_module("leaderboard.submission")
     monkeypatch.setattr(module, "default_root", lambda: tmp_path / "site-packages" / "leaderboard")
     with pytest.raises(SubmissionError, match="is an installed copy, not a clone of the repository; pass root="):
         submit(result_set, lb.METADATA)
