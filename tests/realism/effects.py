@@ -109,10 +109,10 @@ def worst(deviation: ArrayLike) -> float:
     return float(values[int(np.argmax(np.abs(values)))])
 
 
-def line_phase(name: str, index: int) -> Deviations:
+def line_phase(name: str, index: int, side: int = FULL) -> Deviations:
     params = quiet(name)
     on = dataclasses.replace(params, lr_scan=dataclasses.replace(params.lr_scan, line_phase_px=1.5))
-    off, lit = pair(on, side=FULL, name=name, index=index)
+    off, lit = pair(on, side=side, name=name, index=index)
     return {"line_shift change (px)": lit["line_shift"] - off["line_shift"] - (-1.5)}
 
 
@@ -128,12 +128,12 @@ def _contrast(v: np.ndarray) -> float:
     return float(0.5 * (v[0] + v[3]) - 0.5 * (v[1] + v[2]))
 
 
-def line_shift_edge(name: str, index: int) -> Deviations:
+def line_shift_edge(name: str, index: int, side: int = FULL) -> Deviations:
     on = with_live(quiet(name), "lr_chain", line_shift_edge_px=2.0)
-    off, lit = pair(on, side=FULL, name=name, index=index)
+    off, lit = pair(on, side=side, name=name, index=index)
     moved = np.subtract(lit["line_shift_segments"], off["line_shift_segments"])
     return {
-        "segment contrast change (px)": _contrast(moved) - _contrast(-segment_means(2.0, FULL // 2)),
+        "segment contrast change (px)": _contrast(moved) - _contrast(-segment_means(2.0, side // 2)),
         "largest segment change (px)": float(np.max(moved)),
         "line_shift_slope change (px/px)": lit["line_shift_slope"] - off["line_shift_slope"],
     }
@@ -207,21 +207,21 @@ def stage_drift(name: str, index: int) -> Deviations:
     }
 
 
-def calibration_offset(name: str, index: int) -> Deviations:
-    off, lit = pair(with_live(quiet(name), "calibration", offset_um=(0.3, -0.2)), side=FULL, name=name, index=index)
+def calibration_offset(name: str, index: int, side: int = FULL) -> Deviations:
+    off, lit = pair(with_live(quiet(name), "calibration", offset_um=(0.3, -0.2)), side=side, name=name, index=index)
     return {"hr_lr_shift change (HR px)": worst(np.subtract(lit["hr_lr_shift"], off["hr_lr_shift"]) - [3.0, -2.0])}
 
 
-def calibration_scale(name: str, index: int) -> Deviations:
-    off, lit = pair(with_live(quiet(name), "calibration", scale=0.02), side=FULL, name=name, index=index)
+def calibration_scale(name: str, index: int, side: int = FULL) -> Deviations:
+    off, lit = pair(with_live(quiet(name), "calibration", scale=0.02), side=side, name=name, index=index)
     return {
         "hr_lr_scale off - 1": off["hr_lr_scale"] - 1.0,
         "hr_lr_scale change": lit["hr_lr_scale"] - off["hr_lr_scale"] - 0.02,
     }
 
 
-def calibration_rotation(name: str, index: int) -> Deviations:
-    off, lit = pair(with_live(quiet(name), "calibration", rotation_deg=1.0), side=FULL, name=name, index=index)
+def calibration_rotation(name: str, index: int, side: int = FULL) -> Deviations:
+    off, lit = pair(with_live(quiet(name), "calibration", rotation_deg=1.0), side=side, name=name, index=index)
     return {"hr_lr_rotation_deg change (deg)": lit["hr_lr_rotation_deg"] - off["hr_lr_rotation_deg"] - 1.0}
 
 
@@ -284,6 +284,9 @@ class Check:
 
 NUC6 = (("NUC", tuple(range(6))),)
 NUC_MEM = (("NUC", tuple(range(6))), ("MEM", (0, 1, 2)))
+
+#: The checks run on full-size 512 x 512 fields (their ``side`` argument); the tool also runs them on 256 x 256.
+FULL_SIZE = ("line_phase", "line_shift_edge", "calibration_offset", "calibration_scale", "calibration_rotation")
 
 #: Every effect check by name (the test names them the same way); tolerances as in the tests.
 CHECKS: dict[str, Check] = {
