@@ -12,7 +12,7 @@ from tqdm.auto import tqdm
 from microsr_bench.data.info import BenchmarkInfo
 from microsr_bench.data.load import BenchmarkDict, SourceName, load_benchmark
 from microsr_bench.data.profiles import SizeName
-from microsr_bench.data.splits import normalize_shots
+from microsr_bench.data.splits import normalize_fields, normalize_shots
 from microsr_bench.errors import InvalidArgumentError, PredictionError
 from microsr_bench.metrics import default_cap, field_means, macro_average, summarize
 from microsr_bench.metrics.recipes import FULL_REFERENCE_METRICS, list_recipes
@@ -167,6 +167,7 @@ def score_predictions(
     source: SourceName = "auto",
     size: SizeName | None = None,
     shots: int | str | None = None,
+    fields: int | str | None = None,
     cache_dir: str | Path | None = None,
     method: MethodInfo | None = None,
     protocol: ProtocolInfo | None = None,
@@ -196,6 +197,8 @@ def score_predictions(
             it), else ``full``.
         shots: the training pairs the method used (200, 400, 800 or full), recorded as the records'
             ``shots`` and ``train_pairs``; the test split is the same for every value.
+        fields: instead of ``shots``, the field-level few-shot set the method trained on (2, 4 or 8 whole fields
+            of view), recorded as the records' ``fields`` and ``train_pairs`` (as ``evaluate`` records them).
         method, protocol, runtime: what the records say about how the predictions were made; ``runtime``
             defaults to what ``predictions.json`` recorded.
         ids: per sub-dataset, the test frame ids expected; default: all, or under the burst protocol
@@ -222,6 +225,7 @@ def score_predictions(
         bench = load_benchmark(
             names,
             shots=normalize_shots(shots),
+            fields=normalize_fields(fields),
             source=source,
             size=size_for(folder, size),
             cache_dir=cache_dir,
@@ -231,6 +235,11 @@ def score_predictions(
         raise InvalidArgumentError(
             f"shots={shots!r} but the given bench was loaded with shots={bench.benchmark.shots!r}; the records take "
             "shots from the bench: leave shots out, or load the bench with those shots."
+        )
+    elif fields is not None and normalize_fields(fields) != bench.benchmark.fields:
+        raise InvalidArgumentError(
+            f"fields={fields!r} but the given bench was loaded with fields={bench.benchmark.fields!r}; the records "
+            "take fields from the bench: leave fields out, or load the bench with those fields."
         )
     missing = [n for n in names if n not in bench.benchmark.datasets]
     if missing:
