@@ -50,6 +50,11 @@ _PROTOCOLS = "paired, zero-shot, blind-synthetic or burst"
 )
 @click.option("--niqe", is_flag=True, help="Also NIQE of every prediction (pristine model).")
 @click.option("--niqe-model", type=click.Path(path_type=Path), help="A fitted NIQE model (.npz) instead.")
+@click.option(
+    "--micro-ssim",
+    is_flag=True,
+    help="Also MicroSSIM and MicroMS3IM of every image, fitted on each sub-dataset's pairs first (extra passes).",
+)
 @click.option("--fid", is_flag=True, help="Also FID against the HR test images (needs the Inception weights).")
 @click.option(
     "--method", "method_name", default=None, help="Method name for the record (default: from predictions.json)."
@@ -92,6 +97,7 @@ def score_cmd(
     crop_border: int,
     niqe: bool,
     niqe_model: Path | None,
+    micro_ssim: bool,
     fid: bool,
     method_name: str | None,
     out: Path | None,
@@ -146,6 +152,7 @@ def score_cmd(
             progress=not quiet and rank == 0,
             workers=workers,
             crop_border=crop_border,
+            micro_ssim=micro_ssim,
         )
     if rank != 0:
         return  # rank 0 holds the same result and writes it

@@ -17,6 +17,7 @@ from microsr_bench.errors import InvalidArgumentError, PredictionError
 from microsr_bench.metrics import default_cap, field_means, macro_average, summarize
 from microsr_bench.metrics.recipes import FULL_REFERENCE_METRICS, list_recipes
 from microsr_bench.scoring._fields import FieldJob, ScoreSpec, check_workers, score_fields_distributed
+from microsr_bench.scoring._micro import MICRO_COLUMNS, fit_micro
 from microsr_bench.scoring.format import metadata_runtime, read_prediction, size_for
 from microsr_bench.scoring.provenance import MethodInfo, ProtocolInfo
 from microsr_bench.scoring.record import SCHEMA_VERSION, build_record, write_result
@@ -178,6 +179,7 @@ def score_predictions(
     progress: bool = True,
     crop_border: int = 0,
     workers: int = 1,
+    micro_ssim: bool = False,
 ) -> ScoreResult:
     """Score a prediction folder against the test split: validate everything first, then score.
 
@@ -210,6 +212,9 @@ def score_predictions(
             ``torch.distributed`` (e.g. ``torchrun``; the caller initialises the group) the fields are also
             shared out over the ranks, and every rank returns the same result. Either way the numbers are
             those of a single process, bit for bit (docs/performance.md, "Scale").
+        micro_ssim: also MicroSSIM and MicroMS3IM of every image (the record's ``micro`` group), with offsets,
+            scale and range-invariant factor fitted per sub-dataset on all its pairs first, in passes streamed over
+            the fields (scoring/_micro.py); whole images (``crop_border`` does not apply).
     """
     folder = Path(pred_dir)
     names = datasets_in(folder, datasets)
@@ -247,6 +252,7 @@ def score_predictions(
     expected = _expected(bench, names, ids if ids is not None else _burst_ids(bench, names, protocol))
     files = validate_prediction_dir(folder, expected, bench.benchmark, progress=progress)
     columns = [f"{r}/{m}" for r in recipes for m in metrics] + (["niqe"] if model is not None else [])
+    columns += list(MICRO_COLUMNS) if micro_ssim else []
     aggregation = {
         "method": (
             "mean over frames; cluster-robust SE over HR images (fields of view); ci95: mean -/+ t_{G-1} SE; "
@@ -260,7 +266,8 @@ def score_predictions(
     runtime = dict(runtime if runtime is not None else metadata_runtime(folder))
     total = sum(len(e.ids) for e in expected.values())
     jobs = [job for name in names for job in _field_jobs(bench, name, files[name], expected[name])]
-    spec = ScoreSpec(tuple(recipes), tuple(metrics), crop_border, model)
+    fits = {n: fit_micro([j for j in jobs if j.dataset == n], workers) for n in names} if micro_ssim else None
+    spec = ScoreSpec(tuple(recipes), tuple(metrics), crop_border, model, fits)
     with tqdm(total=total, desc="scoring", unit="frame", disable=not progress) as bar:
         field_rows = score_fields_distributed(jobs, spec, workers=workers, bar=bar)
     records, per_image, per_dataset = [], [], {}
@@ -279,7 +286,7 @@ def score_predictions(
                 method or MethodInfo(),
                 protocol,
                 runtime,
-                aggregation,
+                aggregation | ({"micro_fit": fits[name].as_record()} if fits is not None else {}),
                 set_metrics,
                 _field_means(rows, groups, columns),
             )
