@@ -180,13 +180,13 @@ def objective_terms(alpha: float, elements: Any, c1: float, c2: float) -> tuple[
 
 
 def _field_objective(job: FieldJob, fit: tuple[float, float, float, float, float, float]) -> tuple[float, float, float]:
-    from microsr_bench.metrics._microssim import _elements
+    from microsr_bench.metrics.microssim_fit import fit_elements
 
     offset_true, offset_test, scale, alpha, c1, c2 = fit
     totals = [0.0, 0.0, 0.0]
     for target, pred in _pairs(job):
         x, y = (target - offset_true) / scale, (pred - offset_test) / scale
-        terms = objective_terms(alpha, _elements(x, y, 1.0, gaussian=False), c1, c2)
+        terms = objective_terms(alpha, fit_elements(x, y), c1, c2)
         totals = [t + v for t, v in zip(totals, terms, strict=True)]
     return totals[0], totals[1], totals[2]
 
@@ -194,11 +194,11 @@ def _field_objective(job: FieldJob, fit: tuple[float, float, float, float, float
 def _constants(job: FieldJob, offset_true: float, scale: float) -> tuple[float, float]:
     """C1 and C2 of the fit: those of the set's last pair, as the reference package aggregates."""
     from microsr_bench.imageio import read_image
-    from microsr_bench.metrics._microssim import _K1, _K2
+    from microsr_bench.metrics.microssim_fit import fit_constants
 
     x = (read_image(job.hr_path).astype(np.float64) / job.max_value - offset_true) / scale
     data_range = float(x.max() - x.min())
-    return (_K1 * data_range) ** 2, (_K2 * data_range) ** 2
+    return fit_constants(data_range)
 
 
 def _newton_step(alpha: float, slope: float, curvature: float) -> float:
