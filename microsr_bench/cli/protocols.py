@@ -118,7 +118,7 @@ def evaluate_cmd(
     """Train METHOD if the protocol allows it, predict the test split of DATASET, score it, write the record."""
     from microsr_bench.errors import InvalidArgumentError
     from microsr_bench.protocols import MethodOptions, evaluate, make_protocol
-    from microsr_bench.protocols.protocols import check_protocol_options
+    from microsr_bench.protocols.protocols import check_protocol_options, check_training_set_options
 
     given = {
         "--shots": shots,
@@ -128,12 +128,8 @@ def evaluate_cmd(
         "--k": k,
         "--noise-sigma": noise_sigma,
     }
-    if shots is not None and fields is not None:
-        raise click.UsageError(
-            f"--shots {shots} and --fields {fields} both choose the training set (pairs or whole fields of view); "
-            "give one of them (docs/protocols.md, 'Field-level few-shot sets')."
-        )
     try:
+        check_training_set_options(shots, fields)
         check_protocol_options(protocol_name, [option for option, value in given.items() if value is not None])
     except InvalidArgumentError as exc:
         raise click.UsageError(str(exc)) from None

@@ -30,13 +30,31 @@ _PROTOCOLS = "paired, zero-shot, blind-synthetic or burst"
     "ranks by it.",
 )
 @click.option("--shots", default=None, help="Training pairs used: 200, 400, 800 or full (zero-shot: of --from).")
+@click.option(
+    "--fields",
+    default=None,
+    help="Paired only, instead of --shots: the field-level set trained on (2, 4 or 8 whole fields of view).",
+)
 @click.option("--from", "source_dataset", default=None, help="Zero-shot only: the sub-dataset trained on.")
 @click.option("--degradation", type=click.Choice(["realesrgan", "physics"]), default=None, help="Blind-synthetic only.")
 @click.option("--k", type=int, default=None, help="Burst only: LR frames per input (one prediction per burst).")
 @click.option("--dataset", "datasets", multiple=True, help="Only these sub-datasets (default: all present).")
 @click.option("--recipes", default="paper,float,normalized", show_default=True, help="Comma-separated recipes.")
+@click.option(
+    "--crop-border",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    help="Pixels cut from each side of prediction and target before the full-reference metrics (BasicSR's "
+    "option; the record's aggregation says it).",
+)
 @click.option("--niqe", is_flag=True, help="Also NIQE of every prediction (pristine model).")
 @click.option("--niqe-model", type=click.Path(path_type=Path), help="A fitted NIQE model (.npz) instead.")
+@click.option(
+    "--micro-ssim",
+    is_flag=True,
+    help="Also MicroSSIM and MicroMS3IM of every image, fitted on each sub-dataset's pairs first (extra passes).",
+)
 @click.option("--fid", is_flag=True, help="Also FID against the HR test images (needs the Inception weights).")
 @click.option(
     "--method", "method_name", default=None, help="Method name for the record (default: from predictions.json)."
@@ -70,13 +88,16 @@ def score_cmd(
     pred_dir: Path,
     protocol_name: str | None,
     shots: str | None,
+    fields: str | None,
     source_dataset: str | None,
     degradation: Degradation | None,
     k: int | None,
     datasets: tuple[str, ...],
     recipes: str,
+    crop_border: int,
     niqe: bool,
     niqe_model: Path | None,
+    micro_ssim: bool,
     fid: bool,
     method_name: str | None,
     out: Path | None,
@@ -102,7 +123,7 @@ def score_cmd(
 
     # Everything that can be refused without the data is refused before it is loaded or generated.
     names = datasets_in(pred_dir, list(datasets) or None)
-    protocol = _protocol(protocol_name, names, shots, source_dataset, degradation, k)
+    protocol = _protocol(protocol_name, names, (shots, fields), source_dataset, degradation, k)
     json_path, _ = result_paths(out, pred_dir)
     if json_path.exists() and not overwrite:
         from microsr_bench.errors import OutputError
@@ -122,6 +143,7 @@ def score_cmd(
             source=source,
             size=size,
             shots=protocol.shots,
+            fields=getattr(protocol, "fields", None),
             cache_dir=cache_dir,
             method=MethodInfo(name=method_name or _method_from_metadata(pred_dir)),
             protocol=ProtocolInfo.of(protocol),
@@ -129,6 +151,8 @@ def score_cmd(
             seed=seed,
             progress=not quiet and rank == 0,
             workers=workers,
+            crop_border=crop_border,
+            micro_ssim=micro_ssim,
         )
     if rank != 0:
         return  # rank 0 holds the same result and writes it
@@ -164,7 +188,7 @@ def _process_group() -> Iterator[int]:
 def _protocol(
     name: str | None,
     names: list[str],
-    shots: str | None,
+    training_set: tuple[str | None, str | None],
     source: str | None,
     degradation: Degradation | None,
     k: int | None,
@@ -172,20 +196,30 @@ def _protocol(
     """The protocol object for every scored sub-dataset (each is checked: zero-shot never scores its source)."""
     from microsr_bench.errors import InvalidArgumentError
     from microsr_bench.protocols import make_protocol
-    from microsr_bench.protocols.protocols import check_protocol_options
+    from microsr_bench.protocols.protocols import check_protocol_options, check_training_set_options
 
     if name is None:
         raise click.UsageError(
             f"--protocol is required: the protocol the predictions followed, one of {_PROTOCOLS} (docs/protocols.md). "
             "The record carries it, and `leaderboard submit` ranks by it."
         )
-    given = {"--shots": shots, "--from": source, "--degradation": degradation, "--k": k}
+    shots, fields = training_set
+    given = {"--shots": shots, "--fields": fields, "--from": source, "--degradation": degradation, "--k": k}
     try:
+        check_training_set_options(shots, fields)
         check_protocol_options(name, [option for option, value in given.items() if value is not None])
     except InvalidArgumentError as exc:
         raise click.UsageError(str(exc)) from None
     made = [
-        make_protocol(name, n, shots=shots, source=source or "MITO", degradation=degradation or "realesrgan", k=k or 4)
+        make_protocol(
+            name,
+            n,
+            shots=shots,
+            fields=fields,
+            source=source or "MITO",
+            degradation=degradation or "realesrgan",
+            k=k or 4,
+        )
         for n in names
     ]
     return made[0]

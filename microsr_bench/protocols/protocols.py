@@ -275,6 +275,18 @@ def check_protocol_options(name: str, given: Iterable[str]) -> None:
             )
 
 
+def check_training_set_options(shots: object, fields: object) -> None:
+    """Refuse ``--shots`` together with ``--fields``: both choose the training set, by pairs or by whole fields.
+
+    ``evaluate`` and ``score`` both call this, so the two commands refuse the pair with the same words.
+    """
+    if shots is not None and fields is not None:
+        raise InvalidArgumentError(
+            f"--shots {shots} and --fields {fields} both choose the training set (pairs or whole fields of view); "
+            "give one of them (docs/protocols.md, 'Field-level few-shot sets')."
+        )
+
+
 def _no_shots(name: str, shots: object) -> None:
     if shots not in (None, "full"):
         raise InvalidArgumentError(f"protocol {name} trains on HR images only; it takes no shots (got {shots!r}).")

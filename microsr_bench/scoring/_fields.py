@@ -8,12 +8,13 @@ the single-process rows exactly (tests/scoring/test_shard.py checks both claims)
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -23,6 +24,7 @@ from microsr_bench.errors import InvalidArgumentError
 CHUNK = 25
 
 Row = dict[str, Any]
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,8 @@ class ScoreSpec:
     crop_border: int = 0
     #: A NIQE model (picklable) or None for no NIQE.
     niqe_model: Any = None
+    #: Per sub-dataset, the fitted MicroSSIM parameters (scoring/_micro.py); None: no MicroSSIM/MicroMS3IM.
+    micro: Any = None
 
 
 def _chunks(jobs: Sequence[FieldJob]) -> Iterator[tuple[FieldJob, list[str], np.ndarray, np.ndarray]]:
@@ -98,7 +102,19 @@ def _score_chunk(job: FieldJob, ids: list[str], preds: np.ndarray, target: np.nd
         if niqe_values is not None:
             row["niqe"] = float(niqe_values[k])
         rows.append(row)
+    if spec.micro is not None:
+        _add_micro(rows, preds, target, spec.micro[job.dataset])
     return rows
+
+
+def _add_micro(rows: list[Row], preds: np.ndarray, target: np.ndarray, fit: Any) -> None:
+    """MicroSSIM and MicroMS3IM of each frame with its sub-dataset's fitted parameters (whole images)."""
+    from microsr_bench.scoring._micro import MICRO_COLUMNS, micro_scorers
+
+    scorers = micro_scorers(fit)
+    for row, pred in zip(rows, preds, strict=True):
+        for column, scorer in zip(MICRO_COLUMNS, scorers, strict=True):
+            row[column] = float(scorer.score(target, pred))
 
 
 def score_in_process(jobs: Sequence[FieldJob], spec: ScoreSpec, bar: Any = None) -> list[list[Row]]:
@@ -124,27 +140,65 @@ def _score_one(job: FieldJob, spec: ScoreSpec) -> list[Row]:
 
 
 def score_fields(jobs: Sequence[FieldJob], spec: ScoreSpec, *, workers: int = 1, bar: Any = None) -> list[list[Row]]:
-    """Rows of each job, in job order, from ``workers`` processes (1: this process).
-
-    Each field is a task, so fields of 100 frames balance over the workers as they finish. Workers are
-    started with ``spawn`` (a forked copy of a process running torch threads can hang).
-    """
+    """Rows of each job, in job order, from ``workers`` processes (1: this process, reading ahead)."""
     check_workers(workers)
     if workers == 1 or len(jobs) <= 1:
         return score_in_process(jobs, spec, bar)
+    return map_fields(_score_one, jobs, spec, workers=workers, bar=bar)
+
+
+@contextlib.contextmanager
+def worker_pool(workers: int) -> Iterator[ProcessPoolExecutor | None]:
+    """A pool of ``workers`` processes for several :func:`map_fields` passes (None for 1: this process).
+
+    Workers are started with ``spawn`` (a forked copy of a process running torch threads can hang), which
+    costs a torch import each: passes that follow one another share one pool.
+    """
+    check_workers(workers)
+    if workers == 1:
+        yield None
+        return
     import torch
 
     threads = max(1, torch.get_num_threads() // workers)
-    results: list[list[Row] | None] = [None] * len(jobs)
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker, initargs=(threads,)) as pool:
-        futures = {pool.submit(_score_one, job, spec): k for k, job in enumerate(jobs)}
-        for future in as_completed(futures):
-            k = futures[future]
-            results[k] = future.result()  # re-raises a worker's error here
+        yield pool
+
+
+def map_fields(
+    task: Callable[[FieldJob, Any], T],
+    jobs: Sequence[FieldJob],
+    payload: Any,
+    *,
+    workers: int = 1,
+    bar: Any = None,
+    pool: ProcessPoolExecutor | None = None,
+) -> list[T]:
+    """``[task(job, payload) for job in jobs]``, in job order, from ``workers`` processes (1: this process).
+
+    ``task`` must be a module-level function (it is pickled). Each field is a task, so fields of 100 frames
+    balance over the workers as they finish. ``pool``: one from :func:`worker_pool` (else one is made here).
+    """
+    check_workers(workers)
+    if pool is None and (workers == 1 or len(jobs) <= 1):
+        out = []
+        for job in jobs:
+            out.append(task(job, payload))
             if bar is not None:
-                bar.update(len(jobs[k].frames))
-    return [r if r is not None else [] for r in results]
+                bar.update(len(job.frames))
+        return out
+    if pool is None:
+        with worker_pool(workers) as made:
+            return map_fields(task, jobs, payload, workers=workers, bar=bar, pool=made)
+    results: list[Any] = [None] * len(jobs)
+    futures = {pool.submit(task, job, payload): k for k, job in enumerate(jobs)}
+    for future in as_completed(futures):
+        k = futures[future]
+        results[k] = future.result()  # re-raises a worker's error here
+        if bar is not None:
+            bar.update(len(jobs[k].frames))
+    return results
 
 
 def check_workers(workers: object) -> None:
@@ -166,14 +220,29 @@ def distributed_world() -> tuple[int, int]:
 def score_fields_distributed(
     jobs: Sequence[FieldJob], spec: ScoreSpec, *, workers: int = 1, bar: Any = None
 ) -> list[list[Row]]:
-    """Like :func:`score_fields`, with the jobs shared out over the ranks of ``torch.distributed`` if it runs.
+    """Like :func:`score_fields`, with the jobs shared out over the ranks of ``torch.distributed`` if it runs."""
+    if distributed_world()[1] == 1:
+        return score_fields(jobs, spec, workers=workers, bar=bar)
+    return map_fields_distributed(_score_one, jobs, spec, workers=workers, bar=bar)
 
-    Rank ``r`` of ``w`` scores jobs ``r, r + w, ...``; the rows are gathered to every rank and put back
+
+def map_fields_distributed(
+    task: Callable[[FieldJob, Any], T],
+    jobs: Sequence[FieldJob],
+    payload: Any,
+    *,
+    workers: int = 1,
+    bar: Any = None,
+    pool: ProcessPoolExecutor | None = None,
+) -> list[T]:
+    """Like :func:`map_fields`, with the jobs shared out over the ranks of ``torch.distributed`` if it runs.
+
+    Rank ``r`` of ``w`` runs jobs ``r, r + w, ...``; the results are gathered to every rank and put back
     in job order, so every rank returns the single-process result (and rank 0 writes it).
     """
     rank, world = distributed_world()
     if world == 1:
-        return score_fields(jobs, spec, workers=workers, bar=bar)
+        return map_fields(task, jobs, payload, workers=workers, bar=bar, pool=pool)
     import torch.distributed as dist
 
     keys = [(job.dataset, job.hr_id, len(job.frames)) for job in jobs]
@@ -186,11 +255,11 @@ def score_fields_distributed(
             "data (same --source, --size, --dataset)."
         )
     mine = list(range(rank, len(jobs), world))
-    rows = score_fields([jobs[k] for k in mine], spec, workers=workers, bar=bar)
+    results = map_fields(task, [jobs[k] for k in mine], payload, workers=workers, bar=bar, pool=pool)
     gathered: list[Any] = [None] * world
-    dist.all_gather_object(gathered, list(zip(mine, rows, strict=True)))
-    merged: list[list[Row] | None] = [None] * len(jobs)
+    dist.all_gather_object(gathered, list(zip(mine, results, strict=True)))
+    merged: list[Any] = [None] * len(jobs)
     for part in gathered:
-        for k, field_rows in part:
-            merged[k] = field_rows
-    return [r if r is not None else [] for r in merged]
+        for k, result in part:
+            merged[k] = result
+    return merged

@@ -12,11 +12,12 @@ from tqdm.auto import tqdm
 from microsr_bench.data.info import BenchmarkInfo
 from microsr_bench.data.load import BenchmarkDict, SourceName, load_benchmark
 from microsr_bench.data.profiles import SizeName
-from microsr_bench.data.splits import normalize_shots
+from microsr_bench.data.splits import normalize_fields, normalize_shots
 from microsr_bench.errors import InvalidArgumentError, PredictionError
 from microsr_bench.metrics import default_cap, field_means, macro_average, summarize
 from microsr_bench.metrics.recipes import FULL_REFERENCE_METRICS, list_recipes
 from microsr_bench.scoring._fields import FieldJob, ScoreSpec, check_workers, score_fields_distributed
+from microsr_bench.scoring._micro import MICRO_COLUMNS, fit_micro
 from microsr_bench.scoring.format import metadata_runtime, read_prediction, size_for
 from microsr_bench.scoring.provenance import MethodInfo, ProtocolInfo
 from microsr_bench.scoring.record import SCHEMA_VERSION, build_record, write_result
@@ -167,6 +168,7 @@ def score_predictions(
     source: SourceName = "auto",
     size: SizeName | None = None,
     shots: int | str | None = None,
+    fields: int | str | None = None,
     cache_dir: str | Path | None = None,
     method: MethodInfo | None = None,
     protocol: ProtocolInfo | None = None,
@@ -177,6 +179,7 @@ def score_predictions(
     progress: bool = True,
     crop_border: int = 0,
     workers: int = 1,
+    micro_ssim: bool = False,
 ) -> ScoreResult:
     """Score a prediction folder against the test split: validate everything first, then score.
 
@@ -196,6 +199,8 @@ def score_predictions(
             it), else ``full``.
         shots: the training pairs the method used (200, 400, 800 or full), recorded as the records'
             ``shots`` and ``train_pairs``; the test split is the same for every value.
+        fields: instead of ``shots``, the field-level few-shot set the method trained on (2, 4 or 8 whole fields
+            of view), recorded as the records' ``fields`` and ``train_pairs`` (as ``evaluate`` records them).
         method, protocol, runtime: what the records say about how the predictions were made; ``runtime``
             defaults to what ``predictions.json`` recorded.
         ids: per sub-dataset, the test frame ids expected; default: all, or under the burst protocol
@@ -207,6 +212,9 @@ def score_predictions(
             ``torch.distributed`` (e.g. ``torchrun``; the caller initialises the group) the fields are also
             shared out over the ranks, and every rank returns the same result. Either way the numbers are
             those of a single process, bit for bit (docs/performance.md, "Scale").
+        micro_ssim: also MicroSSIM and MicroMS3IM of every image (the record's ``micro`` group), with offsets,
+            scale and range-invariant factor fitted per sub-dataset on all its pairs first, in passes streamed over
+            the fields (scoring/_micro.py); whole images (``crop_border`` does not apply).
     """
     folder = Path(pred_dir)
     names = datasets_in(folder, datasets)
@@ -222,6 +230,7 @@ def score_predictions(
         bench = load_benchmark(
             names,
             shots=normalize_shots(shots),
+            fields=normalize_fields(fields),
             source=source,
             size=size_for(folder, size),
             cache_dir=cache_dir,
@@ -232,12 +241,18 @@ def score_predictions(
             f"shots={shots!r} but the given bench was loaded with shots={bench.benchmark.shots!r}; the records take "
             "shots from the bench: leave shots out, or load the bench with those shots."
         )
+    elif fields is not None and normalize_fields(fields) != bench.benchmark.fields:
+        raise InvalidArgumentError(
+            f"fields={fields!r} but the given bench was loaded with fields={bench.benchmark.fields!r}; the records "
+            "take fields from the bench: leave fields out, or load the bench with those fields."
+        )
     missing = [n for n in names if n not in bench.benchmark.datasets]
     if missing:
         raise InvalidArgumentError(f"the loaded data has no {', '.join(missing)}; load those sub-datasets too.")
     expected = _expected(bench, names, ids if ids is not None else _burst_ids(bench, names, protocol))
     files = validate_prediction_dir(folder, expected, bench.benchmark, progress=progress)
     columns = [f"{r}/{m}" for r in recipes for m in metrics] + (["niqe"] if model is not None else [])
+    columns += list(MICRO_COLUMNS) if micro_ssim else []
     aggregation = {
         "method": (
             "mean over frames; cluster-robust SE over HR images (fields of view); ci95: mean -/+ t_{G-1} SE; "
@@ -251,7 +266,8 @@ def score_predictions(
     runtime = dict(runtime if runtime is not None else metadata_runtime(folder))
     total = sum(len(e.ids) for e in expected.values())
     jobs = [job for name in names for job in _field_jobs(bench, name, files[name], expected[name])]
-    spec = ScoreSpec(tuple(recipes), tuple(metrics), crop_border, model)
+    fits = {n: fit_micro([j for j in jobs if j.dataset == n], workers) for n in names} if micro_ssim else None
+    spec = ScoreSpec(tuple(recipes), tuple(metrics), crop_border, model, fits)
     with tqdm(total=total, desc="scoring", unit="frame", disable=not progress) as bar:
         field_rows = score_fields_distributed(jobs, spec, workers=workers, bar=bar)
     records, per_image, per_dataset = [], [], {}
@@ -270,7 +286,7 @@ def score_predictions(
                 method or MethodInfo(),
                 protocol,
                 runtime,
-                aggregation,
+                aggregation | ({"micro_fit": fits[name].as_record()} if fits is not None else {}),
                 set_metrics,
                 _field_means(rows, groups, columns),
             )

@@ -23,6 +23,7 @@ _RECIPES = {
     "float": "full precision, data range 1",
     "normalized": "target percentile-normalised, prediction affinely fitted",
     "no_reference": "no-reference",
+    "micro": "MicroSSIM/MicroMS3IM, offsets and range-invariant factor fitted on the sub-dataset",
 }
 
 

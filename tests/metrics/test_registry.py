@@ -21,7 +21,7 @@ def test_every_entry_is_consistent(name):
 def test_expected_entries():
     # Directions and ranges from the definitions: PSNR in dB (+inf for identical images), SSIM in [-1, 1],
     # MS-SSIM in [0, 1] (negative terms clamped), NRMSE, NIQE and FID are distances (lower is better).
-    assert list_metrics() == ["fid", "kid", "ms_ssim", "niqe", "nrmse", "psnr", "ssim"]
+    assert list_metrics() == ["fid", "kid", "micro_ms3im", "micro_ssim", "ms_ssim", "niqe", "nrmse", "psnr", "ssim"]
     psnr = get_metric_info("psnr")
     assert (psnr.higher_is_better, psnr.unit, psnr.upper) == (True, "dB", math.inf)
     assert (get_metric_info("ssim").lower, get_metric_info("ssim").upper) == (-1.0, 1.0)
@@ -29,7 +29,9 @@ def test_expected_entries():
     assert not get_metric_info("nrmse").higher_is_better
     assert get_metric_info("niqe").kind == "no-reference" and not get_metric_info("niqe").higher_is_better
     assert get_metric_info("fid").kind == "set" and not get_metric_info("fid").higher_is_better
-    assert list_metrics("full-reference") == ["ms_ssim", "nrmse", "psnr", "ssim"]
+    assert list_metrics("full-reference") == ["micro_ms3im", "micro_ssim", "ms_ssim", "nrmse", "psnr", "ssim"]
+    # MicroSSIM is an SSIM (in [-1, 1]); MicroMS3IM an MS-SSIM with negative terms clamped (in [0, 1]).
+    assert (get_metric_info("micro_ssim").lower, get_metric_info("micro_ms3im").lower) == (-1.0, 0.0)
     assert list_metrics("set") == ["fid", "kid"]
 
 

@@ -131,3 +131,49 @@ def test_api_protocol_info_is_checked_at_construction():
 def test_bad_n_boot_is_refused_before_loading(write):
     with pytest.raises(InvalidArgumentError, match="n_boot must be an integer >= 100"):
         score_predictions(write("bicubic"), n_boot=5, source="folder", progress=False)  # folder: fails fast if late
+
+
+def test_fields_records_what_evaluate_fields_records(bench, score, tmp_path):
+    # The reference is evaluate's own record for the same field-level run (bicubic needs no training), so the
+    # two commands must agree on fields, shots, train_pairs and the protocol id.
+    cache = str(bench.prepared["MITO"].root.parents[2])
+    args = ["evaluate", "--method", "bicubic", "--dataset", "MITO", "--fields", "2", "--source", "simulated"]
+    args += ["--size", "tiny", "--cache-dir", cache, "--out", str(tmp_path / "r"), "--quiet", "--keep-predictions"]
+    done = CliRunner().invoke(main, args)
+    assert done.exit_code == 0, done.output
+    (result,) = (tmp_path / "r").rglob("result.json")
+    evaluated = json.loads(result.read_text())["records"][0]
+    scored = score(result.parent / "predictions", "--protocol", "paired", "--fields", "2", "--out", str(tmp_path))
+    assert scored.exit_code == 0, scored.output
+    record = json.loads((tmp_path / "predictions-results.json").read_text())["records"][0]
+    keys = ("fields", "shots", "train_pairs", "protocol")
+    assert {k: record[k] for k in keys} == {k: evaluated[k] for k in keys}
+    # Tiny profile: 2 whole fields of 4 frames (microsr_bench/data/profiles.py).
+    assert (record["fields"], record["shots"], record["train_pairs"]) == (2, None, 8)
+    assert record["protocol"]["parameters"]["id"] == "paired(fields=2)"
+
+
+def test_fields_is_exclusive_with_shots_and_paired_only(write, score):
+    folder = write("bicubic")
+    both = score(folder, "--protocol", "paired", "--shots", "200", "--fields", "4")
+    assert both.exit_code == 2 and "--shots 200 and --fields 4 both choose the training set" in both.output
+    zero = score(folder, "--protocol", "zero-shot", "--dataset", "NUC", "--fields", "4")
+    assert zero.exit_code == 2 and "--fields belongs to --protocol paired, not zero-shot" in zero.output
+    assert not folder.with_name("preds-results.json").exists()
+
+
+def test_crop_border_equals_the_api(bench, write, score, tmp_path):
+    # The reference is score_predictions(crop_border=4) on the same folder: same per-image rows and summaries.
+    folder = write("bicubic")
+    done = score(folder, "--protocol", "paired", "--crop-border", "4", "--out", str(tmp_path / "c.json"))
+    assert done.exit_code == 0, done.output
+    api = score_predictions(
+        folder, bench=bench, recipes=["float"], n_boot=100, crop_border=4, progress=False, protocol=ProtocolInfo()
+    )
+    records = json.loads((tmp_path / "c.json").read_text())["records"]
+    assert [r["aggregation"]["crop_border"] for r in records] == [4, 4]
+    assert [r["metrics"] for r in records] == [r["metrics"] for r in api.result_set()["records"]]
+    uncropped = score_predictions(folder, bench=bench, recipes=["float"], n_boot=100, progress=False)
+    assert records[0]["metrics"] != uncropped.result_set()["records"][0]["metrics"]  # the border mattered
+    negative = score(folder, "--protocol", "paired", "--crop-border", "-1", "--out", str(tmp_path / "n.json"))
+    assert negative.exit_code == 2 and "-1 is not in the range x>=0" in negative.output
