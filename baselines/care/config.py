@@ -123,12 +123,13 @@ def _tiny() -> CareConfig:
 
 def _cpu() -> CareConfig:
     # CSBDeep's network and optimiser unchanged; fewer, smaller patches per step and fewer steps so that one
-    # training on the full simulated data takes minutes on 2 cores. Sizes and the step count come from
-    # benchmarks/training_speed.py and the validation curve of tools/training_curves.py (docs/baselines.md).
+    # training on the full simulated data takes minutes on 2 cores. The validation curve of 600 iterations
+    # (tools/training_curves.py, docs/figures/curve_care_MITO_full.png) gained nothing after its best epoch
+    # (iteration 100) and the next best (300): 6 epochs of 50 steps keep both and halve the time (docs/baselines.md).
     return CareConfig(
         batch_size=8,
         patch_size=64,
-        epochs=12,
+        epochs=6,
         steps_per_epoch=50,
         plateau_patience=3,
         val_frames=20,
