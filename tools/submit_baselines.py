@@ -1,5 +1,8 @@
 """Maintainer tool: add the reference baselines' results from a ``reproduce`` run to the leaderboard.
 
+Learned baselines outside the paper's grid (CARE) come from ``evaluate``: pass its result JSON and
+``--made-by "microsr-bench evaluate"``.
+
     microsr-bench reproduce --budget cpu --size full --methods bicubic,bicubic-fit,frame-average --out RUN
     python tools/submit_baselines.py RUN/records.json --verified-by "microsr-bench maintainers"
     microsr-bench leaderboard build
@@ -32,6 +35,12 @@ METADATA: dict[str, dict[str, Any]] = {
         "description": "Bicubic x2, then an affine intensity map fitted by least squares on the training pairs.",
         "training_data": "the protocol's training pairs (shots) of the sub-dataset",
     },
+    "care": {
+        "method": "care",
+        "description": "CARE (Weigert et al. 2018): bicubic x2, then CSBDeep's residual U-Net (depth 2, 32 first "
+        "features, MAE loss), trained from scratch under the cpu budget (300 iterations; docs/baselines.md).",
+        "training_data": "the protocol's training pairs (shots) of the sub-dataset",
+    },
     "frame-average": {
         "method": "frame-average",
         "description": "Mean of k consecutive LR frames of one field, then bicubic x2 (burst protocol reference).",
@@ -46,7 +55,8 @@ def _base(name: str) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("records", type=Path, help="records.json written by reproduce")
+    parser.add_argument("records", type=Path, help="records.json written by reproduce, or the result JSON of evaluate")
+    parser.add_argument("--made-by", default="microsr-bench reproduce", help="the command that made the records")
     parser.add_argument("--verified-by", required=True)
     parser.add_argument("--version", default="1.0")
     parser.add_argument("--root", type=Path, default=None, help="leaderboard folder (default: this checkout's)")
@@ -71,7 +81,7 @@ def main() -> None:
             }
         )
         result_set = {**data, "records": records}
-        verification = Verification(by=args.verified_by, how="code", note="microsr-bench reproduce")
+        verification = Verification(by=args.verified_by, how="code", note=args.made_by)
         done = submit(result_set, meta, root=args.root, verified=verification)
         print(f"{name}: {len(done.written)} entries")
 
