@@ -78,9 +78,15 @@ def test_shipped_board_lists_its_verifiers_and_every_verified_entry_validates():
     assert verifiers(default_root()) == ("microsr-bench maintainers",)
     verified = [e for e in load_entries(default_root()) if e.data and e.data["status"] == "verified"]
     # Every entry on the simulated board is one of the baselines' reproduce records (docs/leaderboard.md says
-    # how many of the 2.0 grid's 40 jobs are on it), each verified by the maintainers' tool.
-    records = json.loads((Path(__file__).parents[2] / "docs/results/simulated/records.json").read_text())
-    assert len(verified) == len(records["records"]) > 0
+    # how many of the 2.0 grid's 40 jobs are on it) or an `evaluate` result of a learned baseline kept under
+    # docs/results/simulated/evaluate/, each verified by the maintainers' tool.
+    results = Path(__file__).parents[2] / "docs/results/simulated"
+    records = json.loads((results / "records.json").read_text())["records"]
+    for path in sorted((results / "evaluate").glob("*.json")):
+        records += json.loads(path.read_text())["records"]
+    assert len(verified) == len(records) > 0
+    board = {(e.data["record"]["method"]["name"], e.data["record"]["created"]) for e in verified}
+    assert board == {(r["method"]["name"], r["created"]) for r in records}
     assert all("scored_sha256" in e.data["verification"] for e in verified)
 
 
