@@ -39,7 +39,8 @@ def test_no_machine_paths_and_no_out_of_tree_evidence():
     # Every figure must name an in-tree command: an absolute path of a development machine, or a script that
     # only existed on one, cannot be rerun by a reader (issue 15). The patterns below are what to refuse.
     machine_path = re.compile(r"(?<![\w.])/(?:work|home|root)/")
-    out_of_tree = re.compile(r"out of the tree|outside (?:this|the) repository|scratch script", re.IGNORECASE)
+    # Spelled with a character class in each word so that this line does not match what it looks for.
+    out_of_tree = re.compile(r"out of the t[r]ee|outside (?:this|the) r[e]pository|s[c]ratch script", re.IGNORECASE)
     offenders = []
     for name, text in _tracked_text_files():
         if name == "tests/test_docs.py":
