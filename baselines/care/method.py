@@ -51,6 +51,7 @@ class Care:
         self.identity: str | None = None
         self.initial_weights: dict[str, str] = {}
         self.initialisation = "scratch"
+        self._fit_iterations: int | None = None
         if self.options.weights is not None:
             self.load(self.options.weights)
 
@@ -78,6 +79,11 @@ class Care:
             "initial_weights": dict(self.initial_weights),
             "training": dict(self.training),
         }
+
+    @property
+    def fit_iterations(self) -> int | None:
+        """Iterations of the last ``fit`` (``evaluate`` puts it in the record's lineage); None before one."""
+        return self._fit_iterations
 
     def fit(self, train: datasets.Dataset, validation: datasets.Dataset) -> Care:
         if "lr" not in train.column_names:
@@ -119,6 +125,7 @@ class Care:
             "best_score": result.best_score,
             "val_metric": config.val_metric,
         }
+        self._fit_iterations = result.iterations
         self.identity = self._identity()
         return self
 

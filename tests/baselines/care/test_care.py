@@ -146,6 +146,9 @@ def test_evaluate_save_load(evaluate_recorded: Callable[..., tuple], tiny_mito: 
         record = result.records[0]
         assert record["method"]["name"] == "care"
         assert record["method"]["parameters"]["initial_weights"]["name"] == "scratch"
+        # The protocol's training stage in the lineage carries the trainer's iteration count (3 epochs x 2).
+        stages = [s for s in record["lineage"] if s["kind"] == "training"]
+        assert [s["iterations"] for s in stages] == [6] * len(stages) == [method.fit_iterations] * len(stages)
     path = method.save(tmp_path / "care.safetensors")
     loaded = Care(MethodOptions(budget="tiny", weights=path))
     lr = torch.rand(1, 1, 24, 20)
