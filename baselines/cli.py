@@ -129,12 +129,12 @@ def train_cmd(
     from baselines.realesrgan.recipes import default_workdir
     from microsr_bench.protocols.method import load_method
 
-    bench = _load(dataset, shots, source, size, cache_dir, quiet)
     workdir = workdir or default_workdir()
     extra: dict[str, Any] = {"cache_dir": cache_dir, "resume": resume}
     if recipe == "resrgan-s":
         extra["synthesis"] = synthesis
     method: Any = load_method(recipe, _options(budget, device, seed, workdir, weights, quiet, extra))
+    bench = _load(dataset, shots, source, size, cache_dir, quiet)
     try:
         method.fit(bench["train"], bench["validation"])
     finally:
@@ -178,7 +178,12 @@ def _ready_or_fit(method: Any, spec: str, bench: Any, fit: bool, workdir: Path |
 
 
 @click.command("predict")
-@click.option("--method", "spec", required=True, help="A registered name (bicubic, resrgan-b, ...) or module:attr.")
+@click.option(
+    "--method",
+    "spec",
+    required=True,
+    help="A registered method (an unknown name lists them all, e.g. bicubic, care, resrgan-b) or module:attr.",
+)
 @click.option("--dataset", required=True, help="Sub-dataset whose test split is predicted.")
 @click.option("--shots", type=_SHOTS, help="Training subset used by --fit / to find the trained model.")
 @click.option("--budget", type=_BUDGETS, default="cpu", show_default=True)
@@ -230,8 +235,9 @@ def predict_cmd(
         check_output_folder(out, overwrite=overwrite, protected=data_dirs)
     except InvalidArgumentError as exc:
         raise click.UsageError(str(exc)) from None
-    bench = _load(dataset, shots, source, size, cache_dir, quiet)
+    # The method before the data: an unknown name or a missing extra is refused before any data is generated.
     method: Any = load_method(spec, _options(budget, device, seed, workdir, weights, quiet))
+    bench = _load(dataset, shots, source, size, cache_dir, quiet)
     if hasattr(method, "fit"):
         _ready_or_fit(method, spec, bench, fit, workdir, budget, seed)
     name = method_name(method, spec)

@@ -25,7 +25,7 @@ _OVERWRITE = click.Choice(["never", "scores", "always"])
     "--method",
     "method",
     required=True,
-    help="bicubic, bicubic-fit, frame-average, resrgan-b, resrgan-s or module:attr.",
+    help="A registered method (an unknown name lists them all, e.g. bicubic, care, resrgan-b) or module:attr.",
 )
 @click.option(
     "--protocol",

@@ -200,8 +200,9 @@ def evaluate(
     out_root = Path(out_dir) if out_dir is not None else default_results_dir()
     check_results_folder(out_root)
     spec = method if isinstance(method, str) else f"{type(method).__module__}:{type(method).__qualname__}"
-    data = protocol_data(protocol, source=source, size=size, cache_dir=cache_dir, progress=progress, seed=options.seed)
+    # The method first: an unknown name or a missing extra is refused before any data is generated or loaded.
     instance = load_method(method, options) if isinstance(method, str) else method
+    data = protocol_data(protocol, source=source, size=size, cache_dir=cache_dir, progress=progress, seed=options.seed)
     info = data.test.benchmark
     key = cache_key(spec, instance, options, protocol, {**data.fingerprints, "source": info.source, "size": info.size})
     paths = evaluation_paths(out_root, method_name(instance, spec), protocol, info)

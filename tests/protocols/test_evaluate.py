@@ -287,3 +287,15 @@ def test_cli_arguments_refused_up_front(cache, tmp_path):
         done = CliRunner().invoke(main, args)
         assert done.exit_code == code and message in done.output and "Traceback" not in done.output, (args, done.output)
     assert taken.read_text() == "a file"
+
+
+@pytest.mark.parametrize("command", ["evaluate", "predict"])
+def test_an_unknown_method_is_refused_before_any_data_is_generated(tmp_path, command):
+    # A typo in --method must not cost a data generation first: the cache stays empty.
+    cache = tmp_path / "cache"
+    args = [command, "--method", "bicubik", "--dataset", "MITO", "--size", "tiny", "--cache-dir", str(cache)]
+    args += ["--out", str(tmp_path / "out")]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code != 0
+    assert "Unknown method 'bicubik'" in result.output and "Did you mean 'bicubic'" in result.output
+    assert not cache.exists() or not any(cache.rglob("*"))
