@@ -53,6 +53,11 @@ class CareConfig:
     val_batch_size: int = 4
     #: Validation score that picks the shipped weights and drives the plateau schedule (higher is better).
     val_metric: Literal["psnr", "ssim"] = "ssim"
+    #: CSBDeep ``no_background_patches(threshold, percentile)``: patches are centred only where the HR image's
+    #: maximum filter exceeds ``background_threshold`` times its ``background_percentile``-th percentile
+    #: (``background_threshold = 0`` keeps every position).
+    background_threshold: float = 0.4
+    background_percentile: float = 99.9
     #: Write a checkpoint every this many epochs (and at the end).
     checkpoint_every: int = 5
     #: Seed of the initialisation, the patch stream and the percentile draws.
@@ -78,6 +83,11 @@ class CareConfig:
             raise ConfigError(
                 f"CareConfig.patch_size must be a multiple of {2 * self.unet.multiple} (an even LR patch and "
                 f"{self.unet.multiple} for the U-Net's pooling), got {self.patch_size}."
+            )
+        if not (0 <= self.background_threshold <= 1 and 0 <= self.background_percentile <= 100):
+            raise ConfigError(
+                f"CareConfig needs 0 <= background_threshold <= 1 and 0 <= background_percentile <= 100, got "
+                f"{self.background_threshold!r} and {self.background_percentile!r} (CSBDeep: 0.4 and 99.9)."
             )
         if self.val_metric not in ("psnr", "ssim"):
             raise ConfigError(f"CareConfig.val_metric must be psnr or ssim, got {self.val_metric!r}.")

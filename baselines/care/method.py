@@ -19,10 +19,10 @@ import datasets
 import torch
 
 from baselines.care.config import CareConfig, care_config
+from baselines.care.data import CarePatchSampler
 from baselines.care.predictor import CarePredictor
 from baselines.care.train import fresh_unet, train_care
 from baselines.care.unet import CareUNet
-from baselines.realesrgan.data import PairedPatchSampler
 from baselines.realesrgan.inference import super_resolve
 from baselines.realesrgan.pretrained import state_sha256
 from baselines.realesrgan.recipes import default_workdir, split_key
@@ -95,8 +95,13 @@ class Care:
         config = self.config
         train_key = split_key(train)
         key = hashlib.sha256("\n".join([config.fingerprint(), train_key, split_key(validation)]).encode()).hexdigest()
-        sampler = PairedPatchSampler(
-            train, patch_size=config.patch_size, batch_size=config.batch_size, seed=config.seed
+        sampler = CarePatchSampler(
+            train,
+            patch_size=config.patch_size,
+            batch_size=config.batch_size,
+            seed=config.seed,
+            threshold=config.background_threshold,
+            percentile=config.background_percentile,
         )
         result = train_care(
             config,

@@ -5,9 +5,9 @@ the image (linear interpolation between order statistics, as ``numpy.percentile`
 
 * Training (CSBDeep ``norm_percentiles`` with ``sample_percentiles(pmin=(1, 3), pmax=(99.5, 99.9))``): for each
   training pair one ``pmin`` is drawn uniformly in [1, 3] and one ``pmax`` in [99.5, 99.9]; the input is
-  normalised with its own percentiles at those levels and the target with its own. CSBDeep takes the
-  percentiles of the whole source image the patch came from; we take those of the patch (our patches are cut
-  on the fly by the shared samplers, which hand out patches only).
+  normalised with those percentiles of the whole input image it came from and the target with those of the
+  whole target image (:class:`baselines.care.data.CarePatchSampler`, which also applies CSBDeep's background
+  filter to the patch positions).
 * Prediction (CSBDeep ``PercentileNormalizer(pmin=2, pmax=99.8, do_after=True)``): the input is normalised
   with its percentiles 2 and 99.8, and the output is mapped back with the same ``mi`` and ``ma``
   (``after``: ``x * (ma - mi) + mi``).

@@ -1,13 +1,12 @@
 """CARE's training loop: MAE on percentile-normalised patches, Adam, plateau schedule, best-epoch weights.
 
-One step (CSBDeep ``CARE.train`` behaviour, our own code): a batch of aligned LR/HR patches from the shared
-samplers of :mod:`baselines.realesrgan.data`; per pair one ``(pmin, pmax)`` draw
-(:func:`~baselines.care.normalize.sample_percentiles`); the LR patch normalised and bicubic-x2 up-sampled,
-the HR patch normalised; the U-Net's output compared with the HR patch by the mean absolute error; one Adam
-step. After each epoch (``steps_per_epoch`` steps) the model is validated on real frames (the prediction
-path, :class:`~baselines.care.predictor.CarePredictor`), the plateau schedule halves the learning rate after
-``plateau_patience`` epochs without a better score, and the best epoch's weights are kept; they are the
-ones shipped (CSBDeep reloads ``weights_best.h5`` at the end).
+One step (CSBDeep ``CARE.train`` behaviour, our own code): a batch of aligned LR/HR patches, normalised as
+CSBDeep's ``create_patches`` does (:class:`~baselines.care.data.CarePatchSampler`: background-filtered positions,
+percentiles of the whole images); the LR patch bicubic-x2 up-sampled; the U-Net's output compared with the HR
+patch by the mean absolute error; one Adam step. After each epoch (``steps_per_epoch`` steps) the model is
+validated on real frames (the prediction path, :class:`~baselines.care.predictor.CarePredictor`), the plateau
+schedule halves the learning rate after ``plateau_patience`` epochs without a better score, and the best
+epoch's weights are kept; they are the ones shipped (CSBDeep reloads ``weights_best.h5`` at the end).
 
 Checkpoints, resumption and validation reuse the Real-ESRGAN helpers (``train_checkpoint``,
 ``train_validate``): a run killed at any moment resumes from its last checkpoint to the same weights, bit for
@@ -22,13 +21,11 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 from tqdm.auto import tqdm
 
 from baselines.care.config import CareConfig
-from baselines.care.normalize import normalize, percentiles, sample_percentiles
 from baselines.care.predictor import CarePredictor, bicubic_x2
 from baselines.care.unet import CareUNet
 from baselines.realesrgan.data import PatchSampler
@@ -50,12 +47,7 @@ from microsr_bench.diskspace import disk_full_as_error
 from microsr_bench.errors import ConfigError
 from microsr_bench.imageio import atomic_write_text
 
-__all__ = ["MIN_RANGE", "CareTrainer", "train_care"]
-
-#: Smallest percentile range a training patch is normalised with (about four 12-bit grey levels). CSBDeep takes
-#: the percentiles of whole images, whose range is never 0; a flat background patch's can be, and dividing by
-#: CSBDeep's eps (1e-20) would blow its pixels up to ~1e20.
-MIN_RANGE = 1e-3
+__all__ = ["CareTrainer", "train_care"]
 
 
 def fresh_unet(config: CareConfig) -> CareUNet:
@@ -65,7 +57,7 @@ def fresh_unet(config: CareConfig) -> CareUNet:
 
 
 class CareTrainer:
-    """Network, optimiser, schedule and the percentile stream; :func:`train_care` drives it."""
+    """Network, optimiser and schedule; :func:`train_care` drives it with a :class:`CarePatchSampler`."""
 
     def __init__(self, config: CareConfig, device: torch.device) -> None:
         self.config, self.device = config, device
@@ -75,19 +67,10 @@ class CareTrainer:
         self.plateau = torch.optim.lr_scheduler.ReduceLROnPlateau(
             self.opt, mode="max", factor=config.plateau_factor, patience=config.plateau_patience
         )
-        self.rng = np.random.default_rng([config.seed, 1])
-
-    def normalised(self, lr: torch.Tensor, hr: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """The U-Net's input (normalised LR, bicubic x2) and target (normalised HR) for one batch."""
-        pmin, pmax = sample_percentiles(self.rng, lr.shape[0])
-        pmin_t, pmax_t = torch.from_numpy(pmin), torch.from_numpy(pmax)
-        lo, hi = percentiles(lr, pmin_t, pmax_t)
-        x = bicubic_x2(normalize(lr, lo, torch.maximum(hi, lo + MIN_RANGE)))
-        lo, hi = percentiles(hr, pmin_t, pmax_t)
-        return x, normalize(hr, lo, torch.maximum(hi, lo + MIN_RANGE))
 
     def step(self, lr: torch.Tensor, hr: torch.Tensor) -> float:
-        x, y = self.normalised(lr.to(self.device), hr.to(self.device))
+        """One Adam step on a batch of normalised patches (the LR patch is up-sampled here)."""
+        x, y = bicubic_x2(lr.to(self.device)), hr.to(self.device)
         self.opt.zero_grad(set_to_none=True)
         loss = F.l1_loss(self.net(x), y)
         loss.backward()
@@ -100,7 +83,6 @@ class CareTrainer:
             "optim": self.opt.state_dict(),
             "plateau": self.plateau.state_dict(),
             "rng": capture_rng(),
-            "percentile_rng": self.rng.bit_generator.state,
             "sampler": sampler.state_dict(),
             "early_stopping": stopper.state_dict(),
         }
@@ -114,7 +96,6 @@ class CareTrainer:
             )
         self.opt.load_state_dict(state["optim"])
         self.plateau.load_state_dict(state["plateau"])
-        self.rng.bit_generator.state = state["percentile_rng"]
         sampler.load_state_dict(state["sampler"])
         stopper.load_state_dict(state["early_stopping"])
         restore_rng(state["rng"])

@@ -15,7 +15,7 @@ import torch.nn.functional as F
 from baselines.care import Care, CarePredictor, CareUNet, UNetConfig, care_config
 from baselines.care.normalize import denormalize, normalize, percentiles
 from baselines.care.train import train_care
-from baselines.realesrgan.data import PairedPatchSampler
+from baselines.care.data import CarePatchSampler, eligible_centres, image_percentiles
 from baselines.realesrgan.train_validate import ValidationSet
 from baselines.realesrgan.weights import read_weights
 from microsr_bench.data import BenchmarkDict
@@ -72,7 +72,7 @@ def test_residual_path_with_zero_last_conv_gives_the_bicubic() -> None:
 
 def _tiny_run(mito: BenchmarkDict, run_dir: Path, **changes: object) -> object:
     config = dataclasses.replace(care_config("tiny"), **changes)  # type: ignore[arg-type]
-    sampler = PairedPatchSampler(mito["train"], patch_size=config.patch_size, batch_size=config.batch_size, seed=0)
+    sampler = CarePatchSampler(mito["train"], patch_size=config.patch_size, batch_size=config.batch_size, seed=0)
     valid = ValidationSet(mito["validation"], config.val_frames)
     return train_care(config, sampler, valid, run_dir, run_key="k", progress=False)
 
@@ -86,8 +86,52 @@ def test_training_lowers_the_loss_on_a_fixed_batch() -> None:
     hr = F.avg_pool2d(torch.rand(2, 1, 64, 64), 3, 1, 1)[..., :32, :32]
     lr = F.avg_pool2d(hr, 2)
     losses = [trainer.step(lr, hr) for _ in range(60)]
-    # Measured: 0.083 -> 0.059 mean MAE (the percentile draws add noise to each step).
     assert np.mean(losses[-10:]) < 0.8 * np.mean(losses[:10])
+
+
+def test_background_filter_is_csbdeeps_maximum_filter_rule() -> None:
+    # Brute force on a small image: a centre is eligible when the maximum over the (patch // 2)-wide window
+    # around it (zeros beyond the border) exceeds 0.4 x the 99.9th percentile.
+    rng = np.random.default_rng(0)
+    image = np.zeros((24, 20), np.float32)
+    image[5:8, 12:15] = 1.0
+    image += rng.uniform(0, 0.05, image.shape).astype(np.float32)
+    got = eligible_centres(image, 8)
+    padded = np.pad(image, 2)  # window of 4: offsets -2..+1 (scipy's origin for even sizes)
+    expected = np.array(
+        [[padded[y : y + 4, x : x + 4].max() for x in range(20)] for y in range(24)]
+    ) > 0.4 * np.percentile(image, 99.9)
+    assert np.array_equal(got, expected)
+    assert got[6, 13] and not got[20, 2]
+
+
+def test_sampler_patches_are_normalised_with_whole_image_percentiles(tiny_mito: BenchmarkDict) -> None:
+    split = tiny_mito["train"]
+    sampler = CarePatchSampler(split, patch_size=16, batch_size=4, seed=3)
+    # Replay the stream by hand: same order, same positions, same percentile draws.
+    stream = CarePatchSampler(split, patch_size=16, batch_size=4, seed=3)
+    batch = sampler.next_batch()
+    index = stream.stream.take(4)
+    pmin = stream.percentile_rng.uniform(1.0, 3.0, size=4)
+    pmax = stream.percentile_rng.uniform(99.5, 99.9, size=4)
+    rows = split.with_format("numpy")
+    scale = float(tiny_mito.benchmark.max_values["MITO"])
+    for k, i in enumerate(index):
+        lr = rows[int(i)]["lr"].astype(np.float32) / scale
+        hr = rows[int(i)]["hr"].astype(np.float32) / scale
+        valid = stream.positions(int(i), hr)
+        y, x = divmod(int(valid[stream.stream.rng.integers(valid.size)]), lr.shape[1] - 8 + 1)
+        lo, hi = image_percentiles(lr, pmin[k], pmax[k])
+        assert np.allclose(batch.lr[k, 0].numpy(), (lr[y : y + 8, x : x + 8] - lo) / (hi - lo), atol=1e-6)
+        lo, hi = image_percentiles(hr, pmin[k], pmax[k])
+        assert np.allclose(
+            batch.hr[k, 0].numpy(), (hr[2 * y : 2 * y + 16, 2 * x : 2 * x + 16] - lo) / (hi - lo), atol=1e-6
+        )
+        # Every HR patch is centred on an eligible pixel of its HR image.
+        assert eligible_centres(hr, 16)[2 * y + 8, 2 * x + 8]
+    # The filter removes positions: fewer eligible corners than all of them on these sparse images.
+    hr0 = rows[0]["hr"].astype(np.float32) / scale
+    assert 0 < stream.positions(0, hr0).size < (rows[0]["lr"].shape[0] - 7) * (rows[0]["lr"].shape[1] - 7)
 
 
 def test_kill_and_resume_equals_uninterrupted(tiny_mito: BenchmarkDict, tmp_path: Path) -> None:
