@@ -1,6 +1,8 @@
 """Train a learned baseline with its ``cpu`` budget on the simulated data and save its validation curve.
 
-Run: ``OMP_NUM_THREADS=2 python tools/training_curves.py --method care --dataset MITO [--size small]``.
+Run: ``OMP_NUM_THREADS=2 python tools/training_curves.py --method care --dataset MITO [--size small]
+[--iterations N]``; ``--iterations`` trains longer (or shorter) than the budget to see where the curve flattens
+(CARE: rounded to whole epochs).
 Writes ``docs/figures/curve_<method>_<dataset>_<size>.json`` (the validation history: iteration, PSNR, SSIM,
 learning rate where known, plus the wall time) and a PNG beside it. The run goes to a workdir under
 ``$MICROSR_BENCH_CACHE`` (resumable); the figures are what docs/baselines.md shows.
@@ -9,6 +11,7 @@ learning rate where known, plus the wall time) and a PNG beside it. The run goes
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import time
 from pathlib import Path
@@ -31,17 +34,27 @@ def main() -> None:
     parser.add_argument("--dataset", default="MITO")
     parser.add_argument("--size", default="small")
     parser.add_argument("--workdir", type=Path, default=None)
+    parser.add_argument("--iterations", type=int, default=None, help="train this long instead of the budget")
     args = parser.parse_args()
     bench = load_benchmark(args.dataset, source="simulated", size=args.size)
     method = load_method(args.method, MethodOptions(budget="cpu", workdir=args.workdir, progress=True))
+    if args.iterations is not None:
+        config = method.config  # type: ignore[attr-defined]
+        if args.method == "care":
+            config = dataclasses.replace(config, epochs=max(1, args.iterations // config.steps_per_epoch))
+        else:
+            config = dataclasses.replace(config, max_iters=args.iterations)
+        method.config = config  # type: ignore[attr-defined]
     began = time.perf_counter()
     method.fit(bench["train"], bench["validation"])  # type: ignore[attr-defined]
     seconds = time.perf_counter() - began
-    run = next(p for p in (method.workdir / args.method).glob("*/result.json"))  # type: ignore[attr-defined]
+    runs = (method.workdir / args.method).glob("*/result.json")  # type: ignore[attr-defined]
+    run = max(runs, key=lambda p: p.stat().st_mtime)  # the run just finished (a workdir may hold others)
     history = json.loads(run.read_text())["history"]
     stem = f"curve_{args.method}_{args.dataset}_{args.size}"
     FIGURES.mkdir(parents=True, exist_ok=True)
     data = {"method": args.method, "dataset": args.dataset, "size": args.size, "budget": "cpu"}
+    data["iterations"] = args.iterations  # None: the budget's own length
     data |= {"fit_seconds": round(seconds, 1), "history": history}
     atomic_write_text(FIGURES / f"{stem}.json", json.dumps(data, indent=2))
     fig, axes = plt.subplots(1, 2, figsize=(8, 3))
@@ -50,7 +63,8 @@ def main() -> None:
         ax.plot(its, [h[key] for h in history], marker="o")
         ax.set_xlabel("iteration")
         ax.set_ylabel(f"validation {key.upper()} (float recipe)")
-    fig.suptitle(f"{args.method}, cpu budget, simulated {args.size} {args.dataset} ({seconds / 60:.1f} min)")
+    length = "cpu budget" if args.iterations is None else f"cpu budget's settings, {its[-1]} iterations"
+    fig.suptitle(f"{args.method}, {length}, simulated {args.size} {args.dataset} ({seconds / 60:.1f} min)")
     fig.tight_layout()
     fig.savefig(FIGURES / f"{stem}.png", dpi=100)
     print(json.dumps({k: v for k, v in data.items() if k != "history"} | {"last": history[-1]}, indent=2))
