@@ -41,6 +41,13 @@ METADATA: dict[str, dict[str, Any]] = {
         "features, MAE loss), trained from scratch under the cpu budget (300 iterations; docs/baselines.md).",
         "training_data": "the protocol's training pairs (shots) of the sub-dataset",
     },
+    "realesrnet": {
+        "method": "realesrnet",
+        "description": "Real-ESRNet (Wang et al. 2021, first stage of Real-ESRGAN): RRDBNet x2 trained with the L1 "
+        "loss on USM-sharpened targets only; cpu budget: 0.76 M-parameter generator from scratch, 600 iterations "
+        "(docs/baselines.md).",
+        "training_data": "the protocol's training pairs (shots) of the sub-dataset",
+    },
     "frame-average": {
         "method": "frame-average",
         "description": "Mean of k consecutive LR frames of one field, then bicubic x2 (burst protocol reference).",
