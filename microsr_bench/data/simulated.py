@@ -18,12 +18,13 @@ from microsr_bench.data.profiles import DataProfile
 from microsr_bench.data.splits import assign_splits
 from microsr_bench.diskspace import disk_full_as_error
 
-#: Seconds to simulate one field on one core: a fixed part plus a part per LR frame. Measured by timing
-#: ``microsr_bench.simulate.simulate_field`` on one core for 10 and 100 frames (0.55 s and 1.23 s for MITO,
-#: 0.45 s and 1.07 s for MPM) and rounded up, plus the writer's encoding and hashing in the parent. Only used
-#: to tell the user before generation how long it will take; the progress bar shows the real rate.
-_SECONDS_PER_FIELD = 0.5
-_SECONDS_PER_FRAME = 0.01
+#: Seconds to simulate one field on one core: a fixed part plus a part per LR frame, for simulator 2.0. Measured
+#: with ``OMP_NUM_THREADS=1 python benchmarks/simulation_estimate.py`` (CPU time of 10- and 100-frame fields; the
+#: largest dataset's line, 2026-12-03: 1.10 s + 0.0152 s per frame) and rounded up. The writer's encoding and
+#: hashing run in the parent alongside. Only used to tell the user before generation how long it will take;
+#: the progress bar shows the real rate.
+_SECONDS_PER_FIELD = 1.2
+_SECONDS_PER_FRAME = 0.016
 #: Starting the worker interpreters (importing NumPy, SciPy and the simulator): 2-3 s measured here.
 _WORKER_START_SECONDS = 3.0
 
