@@ -13,9 +13,9 @@ import torch
 import torch.nn.functional as F
 
 from baselines.care import Care, CarePredictor, CareUNet, UNetConfig, care_config
+from baselines.care.data import CarePatchSampler, eligible_centres, image_percentiles
 from baselines.care.normalize import denormalize, normalize, percentiles
 from baselines.care.train import train_care
-from baselines.care.data import CarePatchSampler, eligible_centres, image_percentiles
 from baselines.realesrgan.train_validate import ValidationSet
 from baselines.realesrgan.weights import read_weights
 from microsr_bench.data import BenchmarkDict
