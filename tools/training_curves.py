@@ -15,6 +15,7 @@ import dataclasses
 import json
 import time
 from pathlib import Path
+from typing import Any
 
 import matplotlib
 
@@ -35,7 +36,12 @@ def main() -> None:
     parser.add_argument("--size", default="small")
     parser.add_argument("--workdir", type=Path, default=None)
     parser.add_argument("--iterations", type=int, default=None, help="train this long instead of the budget")
+    parser.add_argument("--plot-only", action="store_true", help="redraw the PNG from the committed JSON")
     args = parser.parse_args()
+    stem = f"curve_{args.method}_{args.dataset}_{args.size}"
+    if args.plot_only:
+        _plot(json.loads((FIGURES / f"{stem}.json").read_text()), FIGURES / f"{stem}.png")
+        return
     bench = load_benchmark(args.dataset, source="simulated", size=args.size)
     method = load_method(args.method, MethodOptions(budget="cpu", workdir=args.workdir, progress=True))
     if args.iterations is not None:
@@ -51,23 +57,29 @@ def main() -> None:
     runs = (method.workdir / args.method).glob("*/result.json")  # type: ignore[attr-defined]
     run = max(runs, key=lambda p: p.stat().st_mtime)  # the run just finished (a workdir may hold others)
     history = json.loads(run.read_text())["history"]
-    stem = f"curve_{args.method}_{args.dataset}_{args.size}"
     FIGURES.mkdir(parents=True, exist_ok=True)
     data = {"method": args.method, "dataset": args.dataset, "size": args.size, "budget": "cpu"}
     data["iterations"] = args.iterations  # None: the budget's own length
     data |= {"fit_seconds": round(seconds, 1), "history": history}
     atomic_write_text(FIGURES / f"{stem}.json", json.dumps(data, indent=2))
+    _plot(data, FIGURES / f"{stem}.png")
+    print(json.dumps({k: v for k, v in data.items() if k != "history"} | {"last": history[-1]}, indent=2))
+
+
+def _plot(data: dict[str, Any], path: Path) -> None:
+    history = data["history"]
     fig, axes = plt.subplots(1, 2, figsize=(8, 3))
-    its = [h["iteration"] for h in history]
+    its = [int(h["iteration"]) for h in history]
     for ax, key in zip(axes, ("psnr", "ssim"), strict=True):
         ax.plot(its, [h[key] for h in history], marker="o")
         ax.set_xlabel("iteration")
         ax.set_ylabel(f"validation {key.upper()} (float recipe)")
-    length = "cpu budget" if args.iterations is None else f"cpu budget's settings, {its[-1]} iterations"
-    fig.suptitle(f"{args.method}, {length}, simulated {args.size} {args.dataset} ({seconds / 60:.1f} min)")
+    length = "cpu budget" if data.get("iterations") is None else f"cpu budget's settings, {its[-1]} iterations"
+    minutes = data["fit_seconds"] / 60
+    fig.suptitle(f"{data['method']}, {length}, simulated {data['size']} {data['dataset']} ({minutes:.1f} min)")
     fig.tight_layout()
-    fig.savefig(FIGURES / f"{stem}.png", dpi=100)
-    print(json.dumps({k: v for k, v in data.items() if k != "history"} | {"last": history[-1]}, indent=2))
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
 
 
 if __name__ == "__main__":
