@@ -78,6 +78,7 @@ def _fmt(value: Any, digits: int) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--board", default="simulated")
+    parser.add_argument("--out", type=Path, default=None, help="default: docs/figures/entry_costs_<board>.md")
     args = parser.parse_args()
     files = sorted((ROOT / "leaderboard" / "entries" / args.board).glob("*.json"))
     rows = [_row(json.loads(f.read_text())) for f in files]
@@ -103,9 +104,9 @@ def main() -> None:
     total = sum(r["cpu_h"] for r in rows)
     learned = sum(r["cpu_h"] for r in rows if r["learned"])
     lines += ["", f"{len(rows)} entries, {total:.2f} CPU hours in all, {learned:.2f} of them for trained networks."]
-    out = ROOT / "docs" / "figures" / f"entry_costs_{args.board}.md"
+    out = args.out or ROOT / "docs" / "figures" / f"entry_costs_{args.board}.md"
     atomic_write_text(out, "\n".join(lines) + "\n")
-    print(f"wrote {out.relative_to(ROOT)}: {len(rows)} entries, {total:.2f} CPU hours")
+    print(f"wrote {out}: {len(rows)} entries, {total:.2f} CPU hours")
 
 
 if __name__ == "__main__":
