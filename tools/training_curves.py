@@ -31,7 +31,7 @@ FIGURES = Path(__file__).resolve().parents[1] / "docs" / "figures"
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--method", choices=("care", "realesrnet"), default="care")
+    parser.add_argument("--method", choices=("care", "realesrnet", "resrgan-b", "resrgan-s"), default="care")
     parser.add_argument("--dataset", default="MITO")
     parser.add_argument("--size", default="small")
     parser.add_argument("--workdir", type=Path, default=None)
@@ -54,7 +54,7 @@ def main() -> None:
     began = time.perf_counter()
     method.fit(bench["train"], bench["validation"])  # type: ignore[attr-defined]
     seconds = time.perf_counter() - began
-    runs = (method.workdir / args.method).glob("*/result.json")  # type: ignore[attr-defined]
+    runs = Path(method.workdir).rglob("result.json")  # type: ignore[attr-defined]
     run = max(runs, key=lambda p: p.stat().st_mtime)  # the run just finished (a workdir may hold others)
     history = json.loads(run.read_text())["history"]
     FIGURES.mkdir(parents=True, exist_ok=True)
