@@ -61,6 +61,8 @@ def _row(row: Row, rank: int, tie: bool) -> dict[str, Any]:
         "version": row.version,
         "verified": row.verified,
         "extra_data": row.extra_data,
+        # > 0: the values are mean ± sd over this many training seeds, not a 95 % interval
+        "seeds": row.seeds,
         "setting": row.setting,
         "seconds_per_image": row.seconds_per_image,
         "rank": rank,

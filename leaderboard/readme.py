@@ -117,7 +117,9 @@ def _grid_cell(ranked: RankedRow | None, column: Column, shared: str) -> str:
     second = "–" if ssim is None or ssim.mean is None else format_value(Value(ssim.mean), decimals(SECOND_METRIC))
     marks = "".join(m for m in _marks([row]).split(" ") if m and m not in shared)
     marks = f" {' '.join(marks)}" if marks else ""
-    return f"{value}{' ≈' if ranked.tie else ''} / {second}{marks} [json]({row.link})"
+    # Over seeds the ± is an sd of training repeats, not an interval: the cell says so next to the value.
+    seeds = f" [{row.seeds} seeds]" if row.seeds else ""
+    return f"{value}{seeds}{' ≈' if ranked.tie else ''} / {second}{marks} [json]({row.link})"
 
 
 def _grid_table(grid: Grid) -> list[str]:

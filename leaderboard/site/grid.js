@@ -14,8 +14,9 @@
   function gridCell(r, table, metric, marks, shared, first) {
     const v = r.values[metric];
     const td = el("td", { "data-table": table, "data-col": metric, "data-value": v && v[0] !== null ? v[0] : "",
-      title: v && v[1] !== null ? "95 % interval [" + v[1] + ", " + v[2] + "]" : "" },
+      title: intervalTitle(r, v) },
     el("a", { href: r.link, class: "cell-link", title: "the entry's JSON" }, formatValue(v, METRICS[metric].decimals)));
+    if (r.seeds) td.append(seedsMark(r));
     if (metric === DATA.ranking && r.tie) td.append(el("span", { class: "mark tie", title: "a tie with the column's leader" }, "≈"));
     if (marks.best.has(r)) td.classList.add("best");
     else if (marks.ties.has(r)) td.classList.add("tie");

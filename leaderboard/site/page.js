@@ -104,11 +104,23 @@
     return th;
   }
 
+  // Over training seeds the ± is the sd of the repeats (low/high = mean ∓ sd), not a 95 % interval.
+  function intervalTitle(r, v) {
+    if (!v || v[1] === null) return "";
+    if (r.seeds) return "mean ± sd over " + r.seeds + " training seeds: [" + v[1] + ", " + v[2] + "], not an interval";
+    return "95 % interval [" + v[1] + ", " + v[2] + "]";
+  }
+  function seedsMark(r) {
+    return el("span", { class: "mark seeds", title: "mean ± sd over " + r.seeds + " training seeds, not an interval" },
+      "[" + r.seeds + " seeds]");
+  }
+
   function methodCell(r) {
     const td = el("td", { class: "method", title: r.info.description || "" }, r.method, " ",
       el("span", { class: "version" }, r.version));
     if (r.verified) td.append(el("span", { class: "mark verified", title: "verified by the maintainers" }, "✔"));
     if (r.extra_data) td.append(el("span", { class: "mark extra", title: "extra training data: " + (r.info.training_data || "") }, "†"));
+    if (r.seeds) td.append(seedsMark(r));
     const code = safeUrl(r.info.code_url);
     if (code) td.append(" ", el("a", { href: code, rel: "noopener noreferrer" }, "code"));
     return td;
@@ -135,7 +147,7 @@
       for (const c of cols) {
         const v = r.values[c];
         const td = el("td", { "data-col": c, "data-value": v && v[0] !== null ? v[0] : "",
-          title: v && v[1] !== null ? "95 % interval [" + v[1] + ", " + v[2] + "]" : "" }, formatValue(v, METRICS[c].decimals));
+          title: intervalTitle(r, v) }, formatValue(v, METRICS[c].decimals));
         if (marks[c].best.has(r)) td.classList.add("best");
         else if (marks[c].ties.has(r)) td.classList.add("tie");
         tr.append(td);

@@ -75,3 +75,8 @@ def test_seed_repeats_show_mean_and_sd_over_seeds(lb: Any) -> None:
     assert row.seeds == 3 and (value.mean, value.low, value.high) == (28.0, 27.0, 29.0)
     text = render_readme([row])
     assert "DemoNet (1.0) \\[3 seeds\\]" in text and "28.00 ± 1.00" in text
+    # In a methods x sizes grid the method cell carries no per-value marks: the value itself says "[3 seeds]",
+    # so a reader never takes the sd over seeds for a narrow interval.
+    other = row_from_entry(lb.make_entry(lb.make_record(psnr=27.0, shots=200, method="other")), "y.json")
+    grid = render_readme([row, other])
+    assert "| 200 shots | full split |" in grid and "28.00 ± 1.00 [3 seeds]" in grid

@@ -250,3 +250,23 @@ def test_page_works_from_disk_without_a_server(root, lb, driver):
     _open(driver, (root / "site" / "index.html").as_uri())
     assert len(driver.find_elements(By.CSS_SELECTOR, "table.lb")) == 3  # the compact view: three grids
     assert [e for e in driver.get_log("browser") if e["level"] == "SEVERE"] == []
+
+
+def test_seed_repeats_are_marked_in_both_views(root, lb, driver):
+    """A record over training seeds shows ``[3 seeds]`` beside its value and says ± is an sd, not an interval."""
+    from selenium.webdriver.common.by import By
+
+    record = lb.make_record(psnr=28.0)
+    spread = {"mean": 28.0, "sd": 1.0, "values": [27.0, 28.0, 29.0]}
+    record["seed_spread"] = {"seeds": [0, 1, 2], "metrics": {"paper": {"psnr": spread}}}
+    lb.write_entry(root, lb.make_entry(record))
+    lb.write_entry(root, lb.make_entry(lb.make_record(psnr=27.0, shots=200, method="other")))
+    build(root)
+    _open(driver, (root / "site" / "index.html").as_uri())
+    cell = driver.find_element(By.CSS_SELECTOR, "table[data-grid='paired|MITO'] td[data-table='paired|MITO|full']")
+    assert "[3 seeds]" in cell.text and "28.00 ± 1.00" in cell.text
+    assert cell.get_attribute("title").startswith("mean ± sd over 3 training seeds")
+    _ranked_view_with(driver)
+    row = driver.find_element(By.CSS_SELECTOR, "table[data-key='paired|MITO|full'] tbody tr")
+    assert row.find_elements(By.CSS_SELECTOR, ".mark.seeds")
+    assert [e for e in driver.get_log("browser") if e["level"] == "SEVERE"] == []
