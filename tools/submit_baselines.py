@@ -48,6 +48,13 @@ METADATA: dict[str, dict[str, Any]] = {
         "(docs/baselines.md).",
         "training_data": "the protocol's training pairs (shots) of the sub-dataset",
     },
+    "resrgan-b": {
+        "method": "resrgan-b",
+        "description": "RESRGan-B (the paper's Real-ESRGAN recipe): RRDBNet x2 with L1, GAN and (paper budget) "
+        "perceptual losses and a U-Net discriminator; cpu budget: 0.76 M-parameter generator from scratch, 600 "
+        "iterations, no perceptual term (docs/baselines.md).",
+        "training_data": "MITO's training pairs (the base), then the protocol's training pairs (shots)",
+    },
     "frame-average": {
         "method": "frame-average",
         "description": "Mean of k consecutive LR frames of one field, then bicubic x2 (burst protocol reference).",
