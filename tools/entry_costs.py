@@ -98,7 +98,8 @@ def main() -> None:
     for r in rows:
         lines.append(
             f"| {r['method']} | {r['protocol']} | {r['dataset']} | {r['shots']} | {r['seeds']} | "
-            f"{_fmt(r['fit_min'], 1)} | {_fmt(r['forward_s'], 4)} | {r['images']} | {_fmt(r['forward_min'], 1)} | "
+            f"{_fmt(r['fit_min'], 1)}{' (curve run)' if r['reused'] else ''} | {_fmt(r['forward_s'], 4)} | "
+            f"{r['images']} | {_fmt(r['forward_min'], 1)} | "
             f"{r['cores']} | {r['cpu_h']:.3f} |"
         )
     total = sum(r["cpu_h"] for r in rows)
