@@ -101,9 +101,18 @@ def main() -> None:
     parser.add_argument(
         "--profile", action="store_true", help="only the per-dtype breakdown of where the time goes (one thread)"
     )
+    parser.add_argument(
+        "--sharing",
+        action="store_true",
+        help="only the scorer's full metric set: SSIM and MS-SSIM sharing one filtering against each metric alone",
+    )
     args = parser.parse_args()
     if args.profile:
         profile_dtypes(*make_pairs(args.pairs, args.size, args.seed), args.repeats)
+        return
+    if args.sharing:
+        targets, tests = make_pairs(args.pairs, args.size, args.seed)
+        metric_sharing(targets[0], tests, args.repeats)
         return
     targets, tests = make_pairs(args.pairs, args.size, args.seed)
     ours(targets[:2], tests[:2])  # warm-up: thread pools, caches
@@ -132,6 +141,7 @@ def main() -> None:
     print(f"  max |difference|: PSNR {d_psnr:.2e} dB, SSIM {d_ssim:.2e}")
     dtype_comparison(targets, tests, args.repeats)
     hot_path(targets[0], tests, args.repeats)
+    metric_sharing(targets[0], tests, args.repeats)
     if args.scorer_size:
         scorer_comparison(args.scorer_size, args.scorer_workers, args.cache_dir)
     if not args.skip_niqe:
@@ -310,6 +320,47 @@ def hot_path(target: np.ndarray, tests: np.ndarray, repeats: int) -> None:
     print(f"  scikit-image per image {ref * 1e3 / n:.2f} ms/frame, score_group {mine * 1e3 / n:.2f} ms/frame")
     diff = float(np.max(np.abs(np.asarray(got) - np.asarray(expected))))
     print(f"  speed-up {ref / mine:.1f}x, max |difference| {diff:.2e}")
+
+
+def metric_sharing(target: np.ndarray, tests: np.ndarray, repeats: int) -> None:
+    """The scorer's full metric set on one field: ``score_group`` against the same work with each metric alone.
+
+    The reference prepares each recipe once, as ``score_group`` does, then calls ``psnr``, ``ssim``,
+    ``ms_ssim`` and ``nrmse`` one by one: the scorer's path before SSIM and MS-SSIM shared the full-size
+    filtering (``ssim_and_ms_ssim``). The two sides must give the same bits.
+    """
+    from microsr_bench.metrics import get_recipe, ms_ssim, nrmse, psnr, score_group, ssim
+
+    def together() -> dict[str, dict[str, np.ndarray]]:
+        return score_group(reference=target, predictions=tests)
+
+    def one_by_one() -> dict[str, dict[str, np.ndarray]]:
+        scores: dict[str, dict[str, np.ndarray]] = {}
+        for recipe in ("paper", "float", "normalized"):
+            pair = get_recipe(recipe).prepare_group(reference=target, predictions=tests)
+            scores[recipe] = {
+                "psnr": np.asarray(psnr(pair.target, pair.prediction, data_range=pair.data_range)),
+                "ssim": np.asarray(ssim(pair.target, pair.prediction, data_range=pair.data_range)),
+                "ms_ssim": np.asarray(ms_ssim(pair.target, pair.prediction, data_range=pair.data_range)),
+                "nrmse": np.asarray(nrmse(pair.target, pair.prediction)),
+            }
+        return scores
+
+    best = {"one metric per call": float("inf"), "all metrics together": float("inf")}
+    results = {}
+    for _ in range(repeats):
+        for name, fn in (("one metric per call", one_by_one), ("all metrics together", together)):
+            start = time.perf_counter()
+            results[name] = fn()
+            best[name] = min(best[name], time.perf_counter() - start)
+    n = len(tests)
+    a, b = results.values()
+    same = all(np.array_equal(a[r][m], b[r][m]) for r in a for m in a[r])
+    print(f"scorer's metric set: {n} frames sharing one target, 3 recipes x PSNR/SSIM/MS-SSIM/NRMSE, best of {repeats}")
+    for name, t in best.items():
+        print(f"  {name:22s} {t * 1e3 / n:7.2f} ms/frame")
+    ratio = best["one metric per call"] / best["all metrics together"]
+    print(f"  speed-up {ratio:.2f}x, per-image scores equal bit for bit: {same}")
 
 
 def niqe_comparison(repeats: int, basicsr_root: str | None) -> None:

@@ -15,7 +15,7 @@ from microsr_bench.metrics.aggregate import (
     macro_average,
     summarize,
 )
-from microsr_bench.metrics.functional import MS_SSIM_WEIGHTS, ms_ssim, nrmse, psnr, ssim
+from microsr_bench.metrics.functional import MS_SSIM_WEIGHTS, ms_ssim, nrmse, psnr, ssim, ssim_and_ms_ssim
 from microsr_bench.metrics.recipes import (
     FULL_REFERENCE_METRICS,
     PreparedPair,
@@ -68,6 +68,7 @@ __all__ = [
     "score_pair",
     "set_metrics",
     "ssim",
+    "ssim_and_ms_ssim",
     "summarize",
     "to_unit_float",
 ]

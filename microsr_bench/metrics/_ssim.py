@@ -122,9 +122,22 @@ class Plan:
 
     def mean_ssim(self, x: FloatArray, y: FloatArray, data_range: float, *, contrast_only: bool = False) -> float:
         """Mean SSIM (or mean contrast-structure term ``CS``) over the valid region of one pair."""
+        ssim_mean, cs_mean = self._means(x, y, data_range, ssim=not contrast_only, cs=contrast_only)
+        return cs_mean if contrast_only else ssim_mean
+
+    def ssim_and_cs(self, x: FloatArray, y: FloatArray, data_range: float) -> tuple[float, float]:
+        """Mean SSIM and mean ``CS`` of one pair from one filtering: MS-SSIM's finest scale shares SSIM's statistics.
+
+        Each value has the same bits as :meth:`mean_ssim` alone computes: the same operations on the same
+        filtered statistics, summed in the same order.
+        """
+        return self._means(x, y, data_range, ssim=True, cs=True)
+
+    def _means(self, x: FloatArray, y: FloatArray, data_range: float, *, ssim: bool, cs: bool) -> tuple[float, float]:
         c1, c2 = (K1 * data_range) ** 2, (K2 * data_range) ** 2
         self._filter_columns(x, y)
-        total, n = 0.0, self.rows
+        ssim_total, cs_total, n = 0.0, 0.0, self.rows
+        tail = self.cols - (self.col_blocks - 1) * self.row_block
         for first in range(0, self.col_blocks, self.stats.shape[0]):
             last = min(first + self.stats.shape[0], self.col_blocks)
             stats = self._filter_rows(first, last)
@@ -138,18 +151,22 @@ class Plan:
             xy += c2 / 2  # (2 cov + C2) / 2
             sq -= p
             sq += c2  # var_x + var_y + C2
-            if contrast_only:
-                ratio = np.divide(xy, sq, out=a)  # CS / 2
-            else:
+            if cs:
+                ratio = np.divide(xy, sq, out=tmp)  # CS / 2
+                if last == self.col_blocks:  # columns past the valid region (zero padding) do not count
+                    ratio[-1, :, tail:] = 0.0
+                cs_total += float(ratio.sum())
+            if ssim:
                 a += c1 / 2  # (2 mx my + C1) / 2
                 p += c1
                 a *= xy
                 p *= sq
                 ratio = np.divide(a, p, out=a)  # SSIM / 4
-            if last == self.col_blocks:  # columns past the valid region (zero padding) do not count
-                ratio[-1, :, self.cols - (self.col_blocks - 1) * self.row_block :] = 0.0
-            total += float(ratio.sum())
-        return (2.0 if contrast_only else 4.0) * total / (self.rows * self.cols)
+                if last == self.col_blocks:
+                    ratio[-1, :, tail:] = 0.0
+                ssim_total += float(ratio.sum())
+        size = self.rows * self.cols
+        return 4.0 * ssim_total / size, 2.0 * cs_total / size
 
 
 def _largest_block(width: int) -> int:
@@ -189,14 +206,26 @@ def ms_ssim_min_size(n_scales: int) -> int:
 
 
 def ms_ssim_one(
-    x: FloatArray, y: FloatArray, data_range: float, weights: tuple[float, ...], scratch: dict[Any, Any]
+    x: FloatArray,
+    y: FloatArray,
+    data_range: float,
+    weights: tuple[float, ...],
+    scratch: dict[Any, Any],
+    *,
+    finest_cs: float | None = None,
 ) -> float:
-    """MS-SSIM of one pair: ``SSIM_M^{w_M} prod_{j<M} CS_j^{w_j}``, each term clamped at 0 first."""
+    """MS-SSIM of one pair: ``SSIM_M^{w_M} prod_{j<M} CS_j^{w_j}``, each term clamped at 0 first.
+
+    ``finest_cs``: the finest scale's ``CS`` when the caller already has it (:meth:`Plan.ssim_and_cs`).
+    """
     value = 1.0
     for scale, weight in enumerate(weights):
         if scale:
             x, y = downsample2(x), downsample2(y)
         last = scale == len(weights) - 1
-        term = plan_for(scratch, *x.shape).mean_ssim(x, y, data_range, contrast_only=not last)
+        if scale == 0 and not last and finest_cs is not None:
+            term = finest_cs
+        else:
+            term = plan_for(scratch, *x.shape).mean_ssim(x, y, data_range, contrast_only=not last)
         value *= max(term, 0.0) ** weight
     return value

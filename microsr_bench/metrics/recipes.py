@@ -26,7 +26,7 @@ import torch
 
 from microsr_bench.errors import CallError, InvalidArgumentError
 from microsr_bench.metrics._inputs import ArrayLike
-from microsr_bench.metrics.functional import ms_ssim, nrmse, psnr, ssim
+from microsr_bench.metrics.functional import ms_ssim, nrmse, psnr, ssim, ssim_and_ms_ssim
 from microsr_bench.registry import Registry, unknown_name
 
 __all__ = [
@@ -336,6 +336,15 @@ def _metric_values(metric: str, pair: PreparedPair) -> float | FloatArray:
     raise unknown_name("full-reference metric", metric, list(FULL_REFERENCE_METRICS))
 
 
+def _pair_scores(pair: PreparedPair, metrics: Sequence[str]) -> dict[str, FloatArray]:
+    """Every metric of one prepared pair; SSIM and MS-SSIM share one filtering when both are asked for."""
+    joint: dict[str, float | FloatArray] = {}
+    if "ssim" in metrics and "ms_ssim" in metrics:
+        single, multi = ssim_and_ms_ssim(pair.target, pair.prediction, data_range=pair.data_range)
+        joint = {"ssim": single, "ms_ssim": multi}
+    return {m: np.asarray(joint[m] if m in joint else _metric_values(m, pair), dtype=np.float64) for m in metrics}
+
+
 def _check_names(recipes: Sequence[str], metrics: Sequence[str]) -> None:
     for kind, names, valid in (("recipe", recipes, list_recipes()), ("metric", metrics, FULL_REFERENCE_METRICS)):
         if isinstance(names, str):
@@ -411,7 +420,7 @@ def score_batch(
     scores: dict[str, dict[str, FloatArray]] = {}
     for name in recipes:
         pair = get_recipe(name, crop_border=crop_border).prepare(reference=reference, prediction=prediction)
-        scores[name] = {m: np.asarray(_metric_values(m, pair), dtype=np.float64) for m in metrics}
+        scores[name] = _pair_scores(pair, metrics)
     return scores
 
 
@@ -435,7 +444,7 @@ def score_group(
     scores: dict[str, dict[str, FloatArray]] = {}
     for name in recipes:
         pair = get_recipe(name, crop_border=crop_border).prepare_group(reference=reference, predictions=predictions)
-        scores[name] = {m: np.asarray(_metric_values(m, pair), dtype=np.float64) for m in metrics}
+        scores[name] = _pair_scores(pair, metrics)
     return scores
 
 

@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from microsr_bench.errors import InvalidArgumentError
-from microsr_bench.metrics import ms_ssim, nrmse, psnr, ssim
+from microsr_bench.metrics import MS_SSIM_WEIGHTS, ms_ssim, nrmse, psnr, ssim, ssim_and_ms_ssim
 
 FR_WITH_RANGE = [psnr, ssim, ms_ssim]
 
@@ -233,3 +233,27 @@ def test_converted_batches_give_each_image_its_own_value(dtype):
         assert got.tolist() == expected
     finally:
         torch.set_num_threads(threads)
+
+
+@pytest.mark.parametrize(
+    ("shape", "data_range", "weights"),
+    [((3, 180, 180), 1.0, MS_SSIM_WEIGHTS), ((2, 171, 203), 255.0, MS_SSIM_WEIGHTS), ((512, 512), 1.0, (0.5, 0.5))],
+)
+def test_ssim_and_ms_ssim_have_the_bits_of_the_separate_calls(shape, data_range, weights):
+    # One filtering serves SSIM and MS-SSIM's finest CS term; each value must be exactly what its own
+    # function returns (odd sizes exercise the zero-padded last column block and the odd-size down-sampling).
+    target, test = _pair(shape, seed=3)
+    target, test = target * data_range, test * data_range
+    single, multi = ssim_and_ms_ssim(target, test, data_range=data_range, weights=weights)
+    alone_single = ssim(target, test, data_range=data_range)
+    alone_multi = ms_ssim(target, test, data_range=data_range, weights=weights)
+    assert np.array_equal(single, alone_single) and np.array_equal(multi, alone_multi)
+    assert type(single) is type(alone_single) and type(multi) is type(alone_multi)
+
+
+def test_ssim_and_ms_ssim_refuses_what_ms_ssim_refuses():
+    target, test = _pair((100, 100))
+    with pytest.raises(InvalidArgumentError, match="161"):
+        ssim_and_ms_ssim(target, test, data_range=1.0)
+    with pytest.raises(InvalidArgumentError, match="weights"):
+        ssim_and_ms_ssim(*_pair((180, 180)), data_range=1.0, weights=(0.5, -1.0))

@@ -41,6 +41,7 @@ EXPECTED = [
     "score_pair",
     "set_metrics",
     "ssim",
+    "ssim_and_ms_ssim",
     "summarize",
     "to_unit_float",
 ]

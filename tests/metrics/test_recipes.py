@@ -227,6 +227,21 @@ def test_score_group_equals_score_batch_with_repeated_target():
             np.testing.assert_allclose(grouped[recipe][metric], batched[recipe][metric], rtol=1e-12, atol=1e-12)
 
 
+def test_metrics_asked_together_have_the_bits_of_metrics_asked_alone():
+    # The scorer asks for SSIM and MS-SSIM together and they then share one filtering
+    # (ssim_and_ms_ssim); a record must not depend on which other metrics were scored beside a metric.
+    from microsr_bench.metrics import score_group
+
+    rng = np.random.default_rng(11)
+    target = np.clip(np.linspace(0, 1, 200 * 200).reshape(200, 200) + 0.05 * rng.standard_normal((200, 200)), 0, 1)
+    predictions = np.clip(0.8 * target[None] + 0.05 + 0.05 * rng.standard_normal((2, 200, 200)), 0, 1)
+    together = score_group(reference=target, predictions=predictions)
+    for metric in ("psnr", "ssim", "ms_ssim", "nrmse"):
+        alone = score_group(reference=target, predictions=predictions, metrics=(metric,))
+        for recipe in together:
+            assert np.array_equal(alone[recipe][metric], together[recipe][metric]), (recipe, metric)
+
+
 def test_score_group_shape_errors():
     from microsr_bench.metrics import score_group
 
