@@ -32,9 +32,9 @@ def map_images(fn: Callable[[int, Scratch], float], n_images: int) -> np.ndarray
     """``[fn(i, scratch) for i in range(n_images)]`` as float64, images spread over worker threads.
 
     Why threads and not one multi-threaded operation per step: NumPy releases the GIL in its loops and
-    BLAS calls, so whole images run in parallel with no barrier between steps; when other processes
-    share the CPU, a stalled thread then delays only its own image instead of every step of all of
-    them. Each thread keeps its own ``scratch`` so buffers are reused image after image.
+    BLAS calls, and so does the compiled SSIM kernel, so whole images run in parallel with no barrier
+    between steps; when other processes share the CPU, a stalled thread then delays only its own image
+    instead of every step of all of them. Each thread keeps its own ``scratch`` so buffers are reused image after image.
     """
     out = np.empty(n_images, dtype=np.float64)
     workers = worker_count(n_images)

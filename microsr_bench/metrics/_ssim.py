@@ -1,4 +1,4 @@
-"""The SSIM engine: Gaussian local statistics over the valid region, computed as small banded matrix products.
+"""The SSIM engine: Gaussian local statistics over the valid region, computed by a compiled kernel.
 
 SSIM (Wang, Bovik, Sheikh and Simoncelli, "Image quality assessment: from error visibility to structural
 similarity", IEEE TIP 13(4), 2004) needs, at every pixel, Gaussian-weighted local means, variances and the
@@ -15,14 +15,13 @@ agreement the library promises.)
 
 - only four maps are filtered, ``x``, ``y``, ``x^2 + y^2`` and ``x y``: the formula needs the sum of the
   two variances, never each one;
-- a 1-D valid filter producing ``t`` consecutive outputs is a ``t x (t + 10)`` banded matrix, so each
-  pass is a series of small BLAS matrix products: down the columns on row blocks of the image, along the
-  rows on column blocks of the result. The products are kept small enough (about ``M N K <= 4 * 65536``)
-  that OpenBLAS runs each on the calling thread (checked for the 512x512 shapes ``(16, 26) @ (26, 512)``
-  and ``(2008, 17) @ (17, 7)``): parallelism comes from whole images on separate threads instead
-  (see :mod:`._parallel`), which keeps both cores busy without a barrier after every step;
-- the SSIM formula runs on a few column blocks at a time, while they are still in cache, and all buffers
-  are allocated once per image shape and thread, then reused.
+- the compiled kernel (:mod:`._ssim_kernel`) does both filter passes and the formula row by row, with the
+  11 taps applied directly (22 multiply-adds per map and pixel, where the banded BLAS products used before
+  did about twice as many) and nothing larger than a few rows written to memory;
+- one call returns the mean SSIM and the mean contrast-structure term ``CS`` together, so MS-SSIM's
+  finest scale and SSIM share one pass;
+- parallelism comes from whole images on separate threads (see :mod:`._parallel`); the kernel releases
+  the GIL and computes every value in a fixed order, so the bits do not depend on the thread count.
 
 The results equal scikit-image's to about 1e-15.
 """
@@ -35,6 +34,7 @@ from typing import Any
 import numpy as np
 
 from microsr_bench.metrics._inputs import FloatArray
+from microsr_bench.metrics._ssim_kernel import ssim_and_cs
 
 #: Side of the Gaussian window (Wang et al. 2004).
 WINDOW_SIZE = 11
@@ -45,136 +45,35 @@ K1 = 0.01
 K2 = 0.03
 
 _PAD = WINDOW_SIZE - 1
-#: Size bound for one product, M N K: OpenBLAS's default GEMM_MULTITHREAD_THRESHOLD (4) times 65536.
-_SINGLE_THREAD_MNK = 4 * 65536
-#: Outputs per column block of the row pass; 7 measured fastest for 512x512 on a 2-core AVX-512 CPU.
-_ROW_BLOCK = 7
-#: Column blocks whose SSIM formula is evaluated together (working set of ~1 MB for 512 rows).
-_FORMULA_BLOCKS = 8
 
 
+@functools.lru_cache(maxsize=8)
 def gaussian_window_1d(size: int = WINDOW_SIZE, sigma: float = WINDOW_SIGMA) -> FloatArray:
     """The normalised 1-D Gaussian whose outer product is MATLAB's ``fspecial('gaussian', size, sigma)``."""
     offsets = np.arange(size, dtype=np.float64) - (size - 1) / 2
     weights = np.exp(-(offsets**2) / (2.0 * sigma**2))
-    return np.asarray(weights / weights.sum(), dtype=np.float64)
-
-
-@functools.lru_cache(maxsize=64)
-def _band(outputs: int) -> FloatArray:
-    """``(outputs + 10) x outputs`` matrix whose column ``j`` holds the window at rows ``j .. j + 10``."""
-    band = np.zeros((outputs + _PAD, outputs))
-    window = gaussian_window_1d()
-    for j in range(outputs):
-        band[j : j + WINDOW_SIZE, j] = window
-    band.setflags(write=False)
-    return band
+    window = np.asarray(weights / weights.sum(), dtype=np.float64)
+    window.setflags(write=False)
+    return window
 
 
 class Plan:
-    """Buffers and block sizes for one image shape; used by one thread at a time."""
+    """SSIM of pairs of one image shape (the kernel's entry point, named for profiling)."""
 
     def __init__(self, height: int, width: int) -> None:
         self.height, self.width = height, width
         self.rows, self.cols = height - _PAD, width - _PAD
-        # Column pass: (t, t + 10) @ (t + 10, width) per map and row block.
-        self.col_block = max(1, min(16, self.rows, _largest_block(width)))
-        self.row_block = min(_ROW_BLOCK, self.cols)
-        self.col_blocks = -(-self.cols // self.row_block)
-        padded = self.col_blocks * self.row_block + _PAD
-        # Row pass: (r, t + 10) @ (t + 10, t) on r rows of the stacked maps at a time.
-        span = self.row_block + _PAD
-        self.row_chunk = max(1, _SINGLE_THREAD_MNK // (span * self.row_block))
-        self.down_t = np.ascontiguousarray(_band(self.col_block).T)
-        self.across = _band(self.row_block)
-        self.squares = np.empty((2, height, width))
-        # Columns past ``width`` stay zero: the last column block then needs no special case.
-        self.filtered = np.zeros((4, self.rows, padded))
-        group = min(_FORMULA_BLOCKS, self.col_blocks)
-        self.stats = np.empty((group, 4 * self.rows, self.row_block))
-        self.temp = np.empty((3, group, self.rows, self.row_block))
-
-    def _filter_columns(self, x: FloatArray, y: FloatArray) -> None:
-        sq, xy = self.squares
-        np.multiply(x, x, out=sq)
-        np.multiply(y, y, out=xy)
-        sq += xy
-        np.multiply(x, y, out=xy)
-        t, w = self.col_block, self.width
-        for start in range(0, self.rows, t):
-            n = min(t, self.rows - start)
-            band = self.down_t if n == t else np.ascontiguousarray(_band(n).T)
-            rows = slice(start, start + n + _PAD)
-            for k, source in enumerate((x, y, sq, xy)):
-                np.matmul(band, source[rows], out=self.filtered[k, start : start + n, :w])
-
-    def _filter_rows(self, first: int, last: int) -> np.ndarray[Any, Any]:
-        """Row pass for column blocks ``first .. last - 1``: ``(blocks, 4 * rows, t)`` statistics."""
-        t, span = self.row_block, self.row_block + _PAD
-        stacked = self.filtered.reshape(4 * self.rows, -1)
-        out = self.stats[: last - first]
-        for j, block in enumerate(range(first, last)):
-            columns = slice(block * t, block * t + span)
-            for r in range(0, 4 * self.rows, self.row_chunk):
-                r_end = min(r + self.row_chunk, 4 * self.rows)
-                np.matmul(stacked[r:r_end, columns], self.across, out=out[j, r:r_end])
-        return out
+        self.window = gaussian_window_1d()
 
     def mean_ssim(self, x: FloatArray, y: FloatArray, data_range: float, *, contrast_only: bool = False) -> float:
         """Mean SSIM (or mean contrast-structure term ``CS``) over the valid region of one pair."""
-        ssim_mean, cs_mean = self._means(x, y, data_range, ssim=not contrast_only, cs=contrast_only)
+        ssim_mean, cs_mean = self.ssim_and_cs(x, y, data_range)
         return cs_mean if contrast_only else ssim_mean
 
     def ssim_and_cs(self, x: FloatArray, y: FloatArray, data_range: float) -> tuple[float, float]:
-        """Mean SSIM and mean ``CS`` of one pair from one filtering: MS-SSIM's finest scale shares SSIM's statistics.
-
-        Each value has the same bits as :meth:`mean_ssim` alone computes: the same operations on the same
-        filtered statistics, summed in the same order.
-        """
-        return self._means(x, y, data_range, ssim=True, cs=True)
-
-    def _means(self, x: FloatArray, y: FloatArray, data_range: float, *, ssim: bool, cs: bool) -> tuple[float, float]:
+        """Mean SSIM and mean ``CS`` of one pair from one pass: MS-SSIM's finest scale shares SSIM's statistics."""
         c1, c2 = (K1 * data_range) ** 2, (K2 * data_range) ** 2
-        self._filter_columns(x, y)
-        ssim_total, cs_total, n = 0.0, 0.0, self.rows
-        tail = self.cols - (self.col_blocks - 1) * self.row_block
-        for first in range(0, self.col_blocks, self.stats.shape[0]):
-            last = min(first + self.stats.shape[0], self.col_blocks)
-            stats = self._filter_rows(first, last)
-            mx, my, sq, xy = (stats[:, k * n : (k + 1) * n] for k in range(4))
-            a, p, tmp = self.temp[:, : last - first]
-            np.multiply(mx, my, out=a)
-            np.multiply(mx, mx, out=p)
-            np.multiply(my, my, out=tmp)
-            p += tmp  # mx^2 + my^2
-            xy -= a
-            xy += c2 / 2  # (2 cov + C2) / 2
-            sq -= p
-            sq += c2  # var_x + var_y + C2
-            if cs:
-                ratio = np.divide(xy, sq, out=tmp)  # CS / 2
-                if last == self.col_blocks:  # columns past the valid region (zero padding) do not count
-                    ratio[-1, :, tail:] = 0.0
-                cs_total += float(ratio.sum())
-            if ssim:
-                a += c1 / 2  # (2 mx my + C1) / 2
-                p += c1
-                a *= xy
-                p *= sq
-                ratio = np.divide(a, p, out=a)  # SSIM / 4
-                if last == self.col_blocks:
-                    ratio[-1, :, tail:] = 0.0
-                ssim_total += float(ratio.sum())
-        size = self.rows * self.cols
-        return 4.0 * ssim_total / size, 2.0 * cs_total / size
-
-
-def _largest_block(width: int) -> int:
-    """Largest column-pass block ``t`` with ``t (t + 10) width`` under the single-thread threshold."""
-    t = 1
-    while (t + 1) * (t + 1 + _PAD) * width <= _SINGLE_THREAD_MNK:
-        t += 1
-    return t
+        return ssim_and_cs(x, y, self.window, c1, c2)
 
 
 def plan_for(scratch: dict[Any, Any], height: int, width: int) -> Plan:
