@@ -96,6 +96,14 @@ def main() -> None:
         help="also time the scorer end to end on all four test splits of the simulated data of this size",
     )
     parser.add_argument("--scorer-workers", type=int, default=2, help="worker processes compared with one")
+    parser.add_argument(
+        "--scorer-datasets",
+        default="all",
+        help="sub-datasets whose test splits --scorer-size scores, comma-separated (default: all four)",
+    )
+    parser.add_argument(
+        "--scorer-only", action="store_true", help="only the end-to-end scorer run (needs --scorer-size)"
+    )
     parser.add_argument("--cache-dir", default=None, help="data cache for --scorer-size (default: the usual)")
     parser.add_argument("--skip-niqe", action="store_true", help="leave out the NIQE comparison")
     parser.add_argument(
@@ -109,6 +117,11 @@ def main() -> None:
     args = parser.parse_args()
     if args.profile:
         profile_dtypes(*make_pairs(args.pairs, args.size, args.seed), args.repeats)
+        return
+    if args.scorer_only:
+        if not args.scorer_size:
+            parser.error("--scorer-only needs --scorer-size")
+        scorer_comparison(args.scorer_size, args.scorer_workers, args.cache_dir, args.scorer_datasets)
         return
     if args.sharing:
         targets, tests = make_pairs(args.pairs, args.size, args.seed)
@@ -143,7 +156,7 @@ def main() -> None:
     hot_path(targets[0], tests, args.repeats)
     metric_sharing(targets[0], tests, args.repeats)
     if args.scorer_size:
-        scorer_comparison(args.scorer_size, args.scorer_workers, args.cache_dir)
+        scorer_comparison(args.scorer_size, args.scorer_workers, args.cache_dir, args.scorer_datasets)
     if not args.skip_niqe:
         niqe_comparison(args.repeats, args.basicsr_root)
 
@@ -235,8 +248,8 @@ def _profile_one(t: np.ndarray, x: np.ndarray, r: float, repeats: int) -> str:
     )
 
 
-def scorer_comparison(size: str, workers: int, cache_dir: str | None) -> None:
-    """The scorer end to end (prediction folder to records) on all four test splits: 1 process vs ``workers``.
+def scorer_comparison(size: str, workers: int, cache_dir: str | None, datasets: str = "all") -> None:
+    """The scorer end to end (prediction folder to records) on the test splits: 1 process vs ``workers``.
 
     Predictions are bicubic upsamplings of the LR frames written as 16-bit TIFF; both runs score the same
     folder with the three recipes and PSNR, SSIM, MS-SSIM and NRMSE (bootstrap included), one after the other.
@@ -247,7 +260,8 @@ def scorer_comparison(size: str, workers: int, cache_dir: str | None) -> None:
     from microsr_bench.data import load_benchmark
     from microsr_bench.scoring import score_predictions, write_predictions
 
-    bench = load_benchmark("all", source="simulated", size=size, cache_dir=cache_dir, progress=False)
+    names = "all" if datasets == "all" else datasets.split(",")
+    bench = load_benchmark(names, source="simulated", size=size, cache_dir=cache_dir, progress=False)
     info = bench.benchmark
     rows = bench["test"].with_format("numpy", columns=["id", "dataset", "lr"])
 
@@ -267,7 +281,12 @@ def scorer_comparison(size: str, workers: int, cache_dir: str | None) -> None:
             results[w] = score_predictions(folder, bench=bench, progress=False, workers=w)
             times[w] = time.perf_counter() - start
     same = results[1].per_image == results[workers].per_image
-    print(f"scorer end to end: all four test splits ({size}: {n} frames), 3 recipes x PSNR/SSIM/MS-SSIM/NRMSE")
+    import microsr_bench
+
+    print(
+        f"scorer end to end: test splits of {datasets} ({size}: {n} frames), 3 recipes x PSNR/SSIM/MS-SSIM/NRMSE; "
+        f"microsr_bench from {Path(microsr_bench.__file__).parent.parent.name}, load average {os.getloadavg()[0]:.2f}"
+    )
     for w, t in times.items():
         print(
             f"  --workers {w}: {t:.1f} s = {t * 1e3 / n:.1f} ms/frame; at that rate the full test sets "
