@@ -51,5 +51,12 @@ def test_discriminator_output_equals_realesrgan(case):
     with torch.no_grad():
         evaluated = net.eval()(x)
         trained = net.train()(x)
-    np.testing.assert_allclose(evaluated.numpy(), np.asarray(case["output_eval"]), rtol=0, atol=TOL)
+    # In eval mode the seeded spectral-norm vectors do not normalise the weights, so the output reaches about
+    # 2e11, where float32 holds no digit below 1e4: the bound is 1e-5 of the output's largest magnitude. The
+    # convolution kernels' summation order differs between CPUs (0 where the fixture was made, an AMD EPYC;
+    # 6.6e-6 of the magnitude on an Intel Xeon with AVX-512). Train mode runs one power iteration first and
+    # its outputs are below 1, so the bound there is absolute.
+    official_eval = np.asarray(case["output_eval"])
+    scale = float(np.abs(official_eval).max())
+    np.testing.assert_allclose(evaluated.numpy(), official_eval, rtol=0, atol=TOL * scale)
     np.testing.assert_allclose(trained.numpy(), np.asarray(case["output_train"]), rtol=0, atol=TOL)
