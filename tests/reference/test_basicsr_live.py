@@ -65,6 +65,13 @@ def test_rrdbnet_output_equals_basicsr(kwargs, shape):
 
 def test_stored_metric_fixture_is_reproduced():
     stored = read_fixture("basicsr_metrics")
-    assert basicsr_metrics.psnr_ssim() == stored["psnr_ssim"]
+    # BasicSR's SSIM filters with OpenCV, whose kernels differ between CPUs: regenerated on an Intel Xeon, the
+    # fixture made on an AMD EPYC moved by 9e-16. A hand-edited number moves by far more than 1e-12.
+    fresh_rows = basicsr_metrics.psnr_ssim()
+    assert [(r["seed"], r["size"]) for r in fresh_rows] == [(r["seed"], r["size"]) for r in stored["psnr_ssim"]]
+    for fresh_row, stored_row in zip(fresh_rows, stored["psnr_ssim"], strict=True):
+        for key in ("psnr", "ssim"):
+            assert fresh_row[key] == pytest.approx(stored_row[key], rel=1e-12, abs=0), (fresh_row, key)
+    # imresize runs in float32 torch: the same CPU difference moves it by one or two float32 steps (6e-8).
     fresh = basicsr_metrics.imresize_half()
-    np.testing.assert_array_equal(fresh, stored["imresize_half_7x9"])
+    np.testing.assert_allclose(fresh, stored["imresize_half_7x9"], rtol=1e-6, atol=0)
