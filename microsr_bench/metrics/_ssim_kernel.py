@@ -1,8 +1,8 @@
 """The compiled SSIM kernel: one pass over an image pair gives its mean SSIM and mean contrast-structure term.
 
 Compiled by Numba (LLVM) on first use in a process (about a second; the machine code is cached on disk
-next to this file when the folder is writable, else in Numba's user cache). Per output row of the valid
-region it
+next to this file when the folder is writable, else in Numba's user cache, and kept in memory only when
+neither is; Numba itself is imported then, not with the metrics). Per output row of the valid region it
 
 1. filters the four maps ``x``, ``y``, ``x^2 + y^2`` and ``x y`` down the columns with the 11 taps of the
    Gaussian (the products are formed on the fly, so no full-size square images are written);
@@ -19,15 +19,34 @@ are at most ``W - 10`` terms of magnitude at most 2, so their rounding stays far
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from typing import Any
 
-import numba
 import numpy as np
 
 FloatArray = np.ndarray[Any, np.dtype[np.float64]]
 
+_compiled: list[Callable[..., tuple[float, float]]] = []
+_lock = threading.Lock()
 
-@numba.njit(cache=True, nogil=True, fastmath=False, error_model="numpy")
+
+def _kernel() -> Callable[..., tuple[float, float]]:
+    """The compiled :func:`_ssim_and_cs`, made once per process."""
+    if not _compiled:
+        with _lock:
+            if not _compiled:
+                import numba
+
+                options: dict[str, Any] = {"nogil": True, "fastmath": False, "error_model": "numpy"}
+                try:
+                    kernel = numba.njit(cache=True, **options)(_ssim_and_cs)
+                except RuntimeError:  # no writable cache folder anywhere: compile in memory, once per process
+                    kernel = numba.njit(cache=False, **options)(_ssim_and_cs)
+                _compiled.append(kernel)
+    return _compiled[0]
+
+
 def _ssim_and_cs(x: FloatArray, y: FloatArray, w: FloatArray, c1: float, c2: float) -> tuple[float, float]:
     height, width = x.shape
     taps = w.shape[0]
@@ -90,7 +109,7 @@ def _ssim_and_cs(x: FloatArray, y: FloatArray, w: FloatArray, c1: float, c2: flo
 
 def ssim_and_cs(x: FloatArray, y: FloatArray, window: FloatArray, c1: float, c2: float) -> tuple[float, float]:
     """Mean SSIM and mean CS over the valid region of one float64 pair (C-contiguous copies made if needed)."""
-    result: tuple[float, float] = _ssim_and_cs(
+    result: tuple[float, float] = _kernel()(
         np.ascontiguousarray(x, dtype=np.float64), np.ascontiguousarray(y, dtype=np.float64), window, c1, c2
     )
     return result

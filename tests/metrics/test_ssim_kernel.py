@@ -1,0 +1,60 @@
+"""The compiled SSIM kernel: numbers against a direct float64 evaluation, compilation without a cache folder."""
+
+import numpy as np
+from scipy.ndimage import correlate1d
+
+from microsr_bench.metrics import _ssim_kernel as kernel_module
+from microsr_bench.metrics import ssim
+from microsr_bench.metrics._ssim import K1, K2, gaussian_window_1d
+
+
+def _direct(x, y, data_range):
+    """SSIM and CS maps from SciPy's separable correlation on the valid region (an independent evaluation)."""
+    w = gaussian_window_1d()
+
+    def filt(image):
+        return correlate1d(correlate1d(image, w, axis=0, mode="constant"), w, axis=1, mode="constant")[5:-5, 5:-5]
+
+    c1, c2 = (K1 * data_range) ** 2, (K2 * data_range) ** 2
+    mx, my = filt(x), filt(y)
+    vx, vy, cov = filt(x * x) - mx**2, filt(y * y) - my**2, filt(x * y) - mx * my
+    cs = (2 * cov + c2) / (vx + vy + c2)
+    return float(np.mean((2 * mx * my + c1) / (mx**2 + my**2 + c1) * cs)), float(np.mean(cs))
+
+
+def test_kernel_equals_a_direct_evaluation_on_odd_shapes():
+    rng = np.random.default_rng(4)
+    for shape, data_range in (((11, 11), 1.0), ((37, 23), 255.0), ((64, 129), 4095.0)):
+        x = rng.random(shape) * data_range
+        y = np.clip(x + 0.1 * data_range * rng.standard_normal(shape), 0, data_range)
+        expected_ssim, expected_cs = _direct(x, y, data_range)
+        got = kernel_module.ssim_and_cs(x, y, gaussian_window_1d(), (K1 * data_range) ** 2, (K2 * data_range) ** 2)
+        assert abs(got[0] - expected_ssim) < 1e-13 and abs(got[1] - expected_cs) < 1e-13, (shape, got)
+
+
+def test_kernel_takes_strided_views():
+    rng = np.random.default_rng(5)
+    x, y = rng.random((80, 90)), rng.random((80, 90))
+    view = ssim(x[3:-3:2, 4:-4], y[3:-3:2, 4:-4], data_range=1.0)
+    assert view == ssim(np.ascontiguousarray(x[3:-3:2, 4:-4]), np.ascontiguousarray(y[3:-3:2, 4:-4]), data_range=1.0)
+
+
+def test_no_writable_cache_folder_compiles_in_memory(monkeypatch):
+    # Numba raises RuntimeError at decoration when no folder can hold its cache (read-only install, no
+    # writable home): the kernel is then compiled without a cache and gives the same bits.
+    import numba
+
+    rng = np.random.default_rng(6)
+    x, y = rng.random((40, 40)), rng.random((40, 40))
+    expected = ssim(x, y, data_range=1.0)
+    real_njit = numba.njit
+
+    def njit_without_cache(*args, **kwargs):
+        if kwargs.get("cache"):
+            raise RuntimeError("cannot cache function '_ssim_and_cs': no locator available")
+        return real_njit(*args, **kwargs)
+
+    monkeypatch.setattr(numba, "njit", njit_without_cache)
+    monkeypatch.setattr(kernel_module, "_compiled", [])
+    assert ssim(x, y, data_range=1.0) == expected
+    assert len(kernel_module._compiled) == 1
