@@ -173,6 +173,32 @@ def ssim_and_ms_ssim(
     return finish(single, pairs.batched), finish(multi, pairs.batched)
 
 
+def pair_metrics(
+    x: FloatArray, y: FloatArray, data_range: float, metrics: tuple[str, ...], scratch: Scratch
+) -> dict[str, float]:
+    """Every metric of one validated pair (reference ``x``, test ``y``: C-contiguous float64), for the scorer.
+
+    The same per-image operations as :func:`psnr`, :func:`ssim`, :func:`ms_ssim`, :func:`nrmse` and
+    :func:`ssim_and_ms_ssim`, so each value has their bits; PSNR and NRMSE share one MSE, SSIM and MS-SSIM
+    one pass of the kernel. No validation: the caller has put a pair of the same shape and range through
+    the public functions first. NRMSE assumes a non-constant reference.
+    """
+    out: dict[str, float] = {}
+    if "psnr" in metrics or "nrmse" in metrics:
+        mse = _mse(x, y, scratch)
+        if "psnr" in metrics:
+            out["psnr"] = math.inf if mse == 0 else 10.0 * math.log10(data_range**2 / mse)
+        if "nrmse" in metrics:
+            out["nrmse"] = math.sqrt(mse) / float(x.max() - x.min())
+    if "ssim" in metrics or "ms_ssim" in metrics:
+        single, finest_cs = plan_for(scratch, *x.shape).ssim_and_cs(x, y, data_range)
+        if "ssim" in metrics:
+            out["ssim"] = single
+        if "ms_ssim" in metrics:
+            out["ms_ssim"] = ms_ssim_one(x, y, data_range, MS_SSIM_WEIGHTS, scratch, finest_cs=finest_cs)
+    return out
+
+
 def nrmse(image_true: ArrayLike, image_test: ArrayLike, *, normalization: Literal["min-max"] = "min-max") -> Result:
     """Normalised root-mean-square error: ``sqrt(MSE) / (max(image_true) - min(image_true))``.
 

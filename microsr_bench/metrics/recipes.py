@@ -26,7 +26,8 @@ import torch
 
 from microsr_bench.errors import CallError, InvalidArgumentError
 from microsr_bench.metrics._inputs import ArrayLike
-from microsr_bench.metrics.functional import ms_ssim, nrmse, psnr, ssim, ssim_and_ms_ssim
+from microsr_bench.metrics._parallel import map_images
+from microsr_bench.metrics.functional import ms_ssim, nrmse, pair_metrics, psnr, ssim, ssim_and_ms_ssim
 from microsr_bench.registry import Registry, unknown_name
 
 __all__ = [
@@ -441,11 +442,50 @@ def score_group(
     """
     reference, predictions = _reference_first("score_group", old, reference, predictions, target, "predictions")
     _check_names(recipes, metrics)
+    n_frames = int(np.shape(predictions)[0]) if np.ndim(predictions) == 3 else 0
     scores: dict[str, dict[str, FloatArray]] = {}
+    targets: dict[str, tuple[Recipe, FloatArray, float]] = {}
     for name in recipes:
-        pair = get_recipe(name, crop_border=crop_border).prepare_group(reference=reference, predictions=predictions)
-        scores[name] = _pair_scores(pair, metrics)
+        # Frame 0 through the batch functions: every check and error message of the public path, and the
+        # recipe's target prepared once (quantised or percentile-normalised).
+        recipe = get_recipe(name, crop_border=crop_border)
+        first = recipe.prepare_group(reference=reference, predictions=predictions[:1])
+        scores[name] = {m: np.empty(n_frames) for m in metrics}
+        for metric, values in _pair_scores(first, metrics).items():
+            scores[name][metric][0] = values[0]
+        targets[name] = (recipe, np.ascontiguousarray(first.target[0]), first.data_range)
+    if n_frames > 1:
+        _score_frames(predictions, targets, scores, tuple(metrics))
     return scores
+
+
+def _score_frames(
+    predictions: ArrayLike,
+    targets: dict[str, tuple[Recipe, FloatArray, float]],
+    scores: dict[str, dict[str, FloatArray]],
+    metrics: tuple[str, ...],
+) -> None:
+    """Frames 1.. of a group, one frame per task on the metric threads: conversion, each recipe's preparation
+    (the ``paper`` quantisation, the ``normalized`` affine fit) and the metrics all run there, so the main
+    thread no longer prepares whole chunks while the metric threads wait. Each frame gets the operations
+    :meth:`Recipe.prepare_group` and the metric functions apply to it, so the bits are the batch path's
+    (``tests/metrics/test_recipes.py``)."""
+    first_name = next(iter(targets))
+
+    def one(k: int, scratch: dict[Any, Any]) -> float:
+        frame = _as_float(predictions[k : k + 1], "prediction", first_name)
+        for name, (recipe, target, data_range) in targets.items():
+            pred = recipe._crop(frame)
+            if recipe.quantize_bits is not None:
+                pred = _quantize(pred, recipe.data_range)
+            elif recipe.percentiles is not None:
+                pred = _fit_affine_shared(pred, target)
+            values = pair_metrics(target, np.ascontiguousarray(pred[0]), data_range, metrics, scratch)
+            for metric, value in values.items():
+                scores[name][metric][k] = value
+        return 0.0
+
+    map_images(lambda i, scratch: one(i + 1, scratch), len(predictions) - 1)
 
 
 def score_pair(

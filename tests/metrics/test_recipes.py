@@ -330,3 +330,42 @@ def test_scoring_functions_are_reference_first_and_keyword_only():
         score_batch(reference=target[None])
     with pytest.raises(CallError, match=r"mixed with keywords; call score_pair\(reference=hr, prediction=sr\)"):
         score_pair(pred, reference=target)
+
+
+@pytest.mark.parametrize("crop_border", [0, 3])
+@pytest.mark.parametrize("as_tensor", [False, True])
+def test_score_group_frames_have_the_bits_of_the_batch_path(crop_border, as_tensor):
+    # score_group prepares and scores frames 1.. one per task on the metric threads; every value must equal
+    # what the batch path gives (the whole group through prepare_group, then each metric function), and a
+    # frame's scores must not depend on the other frames of its chunk (the scorer's chunks and shards).
+    from microsr_bench.metrics import get_recipe, ms_ssim, nrmse, psnr, score_group, ssim
+
+    rng = np.random.default_rng(12)
+    target = np.clip(np.linspace(0, 1, 180 * 176).reshape(180, 176) + 0.05 * rng.standard_normal((180, 176)), 0, 1)
+    predictions = np.clip(0.6 * target[None] + 0.2 + 0.05 * rng.standard_normal((5, 180, 176)), 0, 1.2)
+    functions = {"psnr": psnr, "ssim": ssim, "ms_ssim": ms_ssim}
+    pred_in = torch.from_numpy(predictions) if as_tensor else predictions
+    grouped = score_group(reference=target, predictions=pred_in, crop_border=crop_border)
+    for name, by_metric in grouped.items():
+        pair = get_recipe(name, crop_border=crop_border).prepare_group(reference=target, predictions=predictions)
+        for metric, values in by_metric.items():
+            if metric == "nrmse":
+                expected = nrmse(pair.target, pair.prediction)
+            else:
+                expected = functions[metric](pair.target, pair.prediction, data_range=pair.data_range)
+            assert np.array_equal(values, expected), (name, metric)
+    for k in range(len(predictions)):
+        alone = score_group(reference=target, predictions=predictions[k : k + 1], crop_border=crop_border)
+        for name in grouped:
+            for metric in grouped[name]:
+                assert alone[name][metric][0] == grouped[name][metric][k], (k, name, metric)
+
+
+def test_score_group_names_a_bad_frame_after_the_first():
+    from microsr_bench.metrics import score_group
+
+    target = np.random.default_rng(0).random((40, 40))
+    predictions = np.repeat(target[None], 4, axis=0)
+    predictions[2, 5, 5] = np.nan
+    with pytest.raises(InvalidArgumentError, match="NaN or infinite"):
+        score_group(reference=target, predictions=predictions, metrics=("psnr", "ssim"))
