@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 
 from microsr_bench.metrics._inputs import FloatArray
-from microsr_bench.metrics._ssim_kernel import ssim_and_cs
+from microsr_bench.metrics._ssim_kernel import downsample2_even, ssim_and_cs
 
 #: Side of the Gaussian window (Wang et al. 2004).
 WINDOW_SIZE = 11
@@ -93,9 +93,7 @@ def downsample2(image: FloatArray) -> FloatArray:
     """
     if image.shape[0] % 2 or image.shape[1] % 2:
         image = np.pad(image, ((0, image.shape[0] % 2), (0, image.shape[1] % 2)), mode="edge")
-    h, w = image.shape
-    quads = image.reshape(h // 2, 2, w // 2, 2)
-    return np.asarray((quads[:, 0, :, 0] + quads[:, 0, :, 1] + quads[:, 1, :, 0] + quads[:, 1, :, 1]) / 4.0)
+    return downsample2_even(image)
 
 
 def ms_ssim_min_size(n_scales: int) -> int:

@@ -27,24 +27,35 @@ import numpy as np
 
 FloatArray = np.ndarray[Any, np.dtype[np.float64]]
 
-_compiled: list[Callable[..., tuple[float, float]]] = []
+_compiled: dict[str, Callable[..., Any]] = {}
 _lock = threading.Lock()
 
 
-def _kernel() -> Callable[..., tuple[float, float]]:
-    """The compiled :func:`_ssim_and_cs`, made once per process."""
-    if not _compiled:
+def _kernel(function: Callable[..., Any]) -> Callable[..., Any]:
+    """The compiled ``function`` (one of this module's kernels), made once per process."""
+    name = function.__name__
+    if name not in _compiled:
         with _lock:
-            if not _compiled:
+            if name not in _compiled:
                 import numba
 
                 options: dict[str, Any] = {"nogil": True, "fastmath": False, "error_model": "numpy"}
                 try:
-                    kernel = numba.njit(cache=True, **options)(_ssim_and_cs)
+                    kernel = numba.njit(cache=True, **options)(function)
                 except RuntimeError:  # no writable cache folder anywhere: compile in memory, once per process
-                    kernel = numba.njit(cache=False, **options)(_ssim_and_cs)
-                _compiled.append(kernel)
-    return _compiled[0]
+                    kernel = numba.njit(cache=False, **options)(function)
+                _compiled[name] = kernel
+    return _compiled[name]
+
+
+def _downsample2_even(image: FloatArray) -> FloatArray:
+    half_h, half_w = image.shape[0] // 2, image.shape[1] // 2
+    out = np.empty((half_h, half_w))
+    for i in range(half_h):
+        top, bottom = image[2 * i], image[2 * i + 1]
+        for j in range(half_w):
+            out[i, j] = (top[2 * j] + top[2 * j + 1] + bottom[2 * j] + bottom[2 * j + 1]) / 4.0
+    return out
 
 
 def _ssim_and_cs(x: FloatArray, y: FloatArray, w: FloatArray, c1: float, c2: float) -> tuple[float, float]:
@@ -109,7 +120,13 @@ def _ssim_and_cs(x: FloatArray, y: FloatArray, w: FloatArray, c1: float, c2: flo
 
 def ssim_and_cs(x: FloatArray, y: FloatArray, window: FloatArray, c1: float, c2: float) -> tuple[float, float]:
     """Mean SSIM and mean CS over the valid region of one float64 pair (C-contiguous copies made if needed)."""
-    result: tuple[float, float] = _kernel()(
+    result: tuple[float, float] = _kernel(_ssim_and_cs)(
         np.ascontiguousarray(x, dtype=np.float64), np.ascontiguousarray(y, dtype=np.float64), window, c1, c2
     )
+    return result
+
+
+def downsample2_even(image: FloatArray) -> FloatArray:
+    """2x2 block means of an even-sized float64 image, added ``((a + b) + c) + d`` then halved twice (``/ 4``)."""
+    result: FloatArray = _kernel(_downsample2_even)(np.ascontiguousarray(image, dtype=np.float64))
     return result

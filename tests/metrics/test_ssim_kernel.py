@@ -55,6 +55,19 @@ def test_no_writable_cache_folder_compiles_in_memory(monkeypatch):
         return real_njit(*args, **kwargs)
 
     monkeypatch.setattr(numba, "njit", njit_without_cache)
-    monkeypatch.setattr(kernel_module, "_compiled", [])
+    monkeypatch.setattr(kernel_module, "_compiled", {})
     assert ssim(x, y, data_range=1.0) == expected
     assert len(kernel_module._compiled) == 1
+
+
+def test_compiled_downsampling_has_the_bits_of_the_numpy_formula():
+    # MS-SSIM's 2x2 block means: the kernel adds in NumPy's order, ((a + b) + c) + d, then divides by 4.
+    from microsr_bench.metrics._ssim import downsample2
+
+    rng = np.random.default_rng(7)
+    for shape in ((512, 512), (161, 161), (81, 40), (11, 11)):
+        image = rng.random(shape) * 4095
+        padded = np.pad(image, ((0, shape[0] % 2), (0, shape[1] % 2)), mode="edge")
+        quads = padded.reshape(padded.shape[0] // 2, 2, padded.shape[1] // 2, 2)
+        expected = (quads[:, 0, :, 0] + quads[:, 0, :, 1] + quads[:, 1, :, 0] + quads[:, 1, :, 1]) / 4.0
+        assert np.array_equal(downsample2(image), expected), shape
