@@ -442,14 +442,16 @@ def score_group(
     """
     reference, predictions = _reference_first("score_group", old, reference, predictions, target, "predictions")
     _check_names(recipes, metrics)
-    n_frames = int(np.shape(predictions)[0]) if np.ndim(predictions) == 3 else 0
+    shape = tuple(np.shape(predictions))
+    # A group of the wrong shape goes whole through prepare_group below, which refuses it naming both shapes.
+    n_frames = shape[0] if len(shape) == 3 and shape[1:] == tuple(np.shape(reference)) else 0
     scores: dict[str, dict[str, FloatArray]] = {}
     targets: dict[str, tuple[Recipe, FloatArray, float]] = {}
     for name in recipes:
         # Frame 0 through the batch functions: every check and error message of the public path, and the
         # recipe's target prepared once (quantised or percentile-normalised).
         recipe = get_recipe(name, crop_border=crop_border)
-        first = recipe.prepare_group(reference=reference, predictions=predictions[:1])
+        first = recipe.prepare_group(reference=reference, predictions=predictions[:1] if n_frames else predictions)
         scores[name] = {m: np.empty(n_frames) for m in metrics}
         for metric, values in _pair_scores(first, metrics).items():
             scores[name][metric][0] = values[0]

@@ -247,6 +247,11 @@ def test_score_group_shape_errors():
 
     with pytest.raises(InvalidArgumentError, match=r"prepare_group needs predictions \(B, H, W\) and one target"):
         score_group(reference=np.zeros((21, 20)), predictions=np.zeros((2, 20, 20)))
+    # The message names the shapes the caller passed, not the first frame's.
+    with pytest.raises(InvalidArgumentError, match=r"got \(2, 20, 20\) and \(21, 20\)"):
+        score_group(reference=np.zeros((21, 20)), predictions=np.zeros((2, 20, 20)))
+    with pytest.raises(InvalidArgumentError, match=r"got \(20, 20\) and \(20, 20\)"):
+        score_group(reference=np.zeros((20, 20)), predictions=np.zeros((20, 20)))
 
 
 # --- crop_border -----------------------------------------------------------------------------------
