@@ -374,3 +374,16 @@ def test_score_group_names_a_bad_frame_after_the_first():
     predictions[2, 5, 5] = np.nan
     with pytest.raises(InvalidArgumentError, match="NaN or infinite"):
         score_group(reference=target, predictions=predictions, metrics=("psnr", "ssim"))
+
+
+def test_score_group_with_no_recipe_or_no_metric_returns_empty_results():
+    from microsr_bench.metrics import score_group
+
+    target = np.random.default_rng(1).random((30, 30))
+    predictions = np.repeat(target[None], 3, axis=0)
+    assert score_group(reference=target, predictions=predictions, recipes=()) == {}
+    assert score_group(reference=target, predictions=predictions, metrics=()) == {
+        "paper": {},
+        "float": {},
+        "normalized": {},
+    }
