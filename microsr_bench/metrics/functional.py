@@ -173,7 +173,7 @@ def ssim_and_ms_ssim(
     return finish(single, pairs.batched), finish(multi, pairs.batched)
 
 
-def _pair_metrics(
+def pair_metrics(
     x: FloatArray, y: FloatArray, data_range: float, metrics: tuple[str, ...], scratch: Scratch
 ) -> dict[str, float]:
     """Every metric of one validated pair (reference ``x``, test ``y``: C-contiguous float64), for the scorer.

@@ -27,7 +27,7 @@ import torch
 from microsr_bench.errors import CallError, InvalidArgumentError
 from microsr_bench.metrics._inputs import ArrayLike
 from microsr_bench.metrics._parallel import map_images
-from microsr_bench.metrics.functional import _pair_metrics, ms_ssim, nrmse, psnr, ssim, ssim_and_ms_ssim
+from microsr_bench.metrics.functional import ms_ssim, nrmse, pair_metrics, psnr, ssim, ssim_and_ms_ssim
 from microsr_bench.registry import Registry, unknown_name
 
 __all__ = [
@@ -482,7 +482,7 @@ def _score_frames(
                 pred = _quantize(pred, recipe.data_range)
             elif recipe.percentiles is not None:
                 pred = _fit_affine_shared(pred, target)
-            values = _pair_metrics(target, np.ascontiguousarray(pred[0]), data_range, metrics, scratch)
+            values = pair_metrics(target, np.ascontiguousarray(pred[0]), data_range, metrics, scratch)
             for metric, value in values.items():
                 scores[name][metric][k] = value
         return 0.0
