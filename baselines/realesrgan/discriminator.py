@@ -124,16 +124,16 @@ class UNetDiscriminatorSN(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         self._check_input(x)
-        x0 = F.leaky_relu(self.conv0(x), LEAKY_SLOPE)
-        x1 = F.leaky_relu(self.conv1(x0), LEAKY_SLOPE)
-        x2 = F.leaky_relu(self.conv2(x1), LEAKY_SLOPE)
-        x3 = F.leaky_relu(self.conv3(x2), LEAKY_SLOPE)
+        x0 = F.leaky_relu(self.conv0(x), LEAKY_SLOPE, inplace=True)
+        x1 = F.leaky_relu(self.conv1(x0), LEAKY_SLOPE, inplace=True)
+        x2 = F.leaky_relu(self.conv2(x1), LEAKY_SLOPE, inplace=True)
+        x3 = F.leaky_relu(self.conv3(x2), LEAKY_SLOPE, inplace=True)
         out = x3
         for conv, skip in ((self.conv4, x2), (self.conv5, x1), (self.conv6, x0)):
             out = F.interpolate(out, scale_factor=2, mode="bilinear", align_corners=False)
-            out = F.leaky_relu(conv(out), LEAKY_SLOPE)
+            out = F.leaky_relu(conv(out), LEAKY_SLOPE, inplace=True)
             if self.skip_connection:
                 out = out + skip
-        out = F.leaky_relu(self.conv7(out), LEAKY_SLOPE)
-        out = F.leaky_relu(self.conv8(out), LEAKY_SLOPE)
+        out = F.leaky_relu(self.conv7(out), LEAKY_SLOPE, inplace=True)
+        out = F.leaky_relu(self.conv8(out), LEAKY_SLOPE, inplace=True)
         return self.conv9(out)

@@ -156,7 +156,7 @@ class ResidualDenseBlock(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         features = [x]
         for conv in (self.conv1, self.conv2, self.conv3, self.conv4):
-            features.append(F.leaky_relu(conv(torch.cat(features, dim=1)), LEAKY_SLOPE))
+            features.append(F.leaky_relu(conv(torch.cat(features, dim=1)), LEAKY_SLOPE, inplace=True))
         return x + RESIDUAL_SCALE * self.conv5(torch.cat(features, dim=1))
 
 
@@ -239,6 +239,10 @@ class RRDBNet(nn.Module):
         feat = F.pixel_unshuffle(x, self.config.unshuffle) if self.config.unshuffle > 1 else x
         feat = self.conv_first(feat)
         feat = feat + self.conv_body(self.body(feat))
-        feat = F.leaky_relu(self.conv_up1(F.interpolate(feat, scale_factor=2, mode="nearest")), LEAKY_SLOPE)
-        feat = F.leaky_relu(self.conv_up2(F.interpolate(feat, scale_factor=2, mode="nearest")), LEAKY_SLOPE)
-        return self.conv_last(F.leaky_relu(self.conv_hr(feat), LEAKY_SLOPE))
+        feat = F.leaky_relu(
+            self.conv_up1(F.interpolate(feat, scale_factor=2, mode="nearest")), LEAKY_SLOPE, inplace=True
+        )
+        feat = F.leaky_relu(
+            self.conv_up2(F.interpolate(feat, scale_factor=2, mode="nearest")), LEAKY_SLOPE, inplace=True
+        )
+        return self.conv_last(F.leaky_relu(self.conv_hr(feat), LEAKY_SLOPE, inplace=True))
