@@ -87,7 +87,8 @@ _OVERWRITE = click.Choice(["never", "scores", "always"])
     type=click.IntRange(min=1),
     default=1,
     show_default=True,
-    help="Processes that score the predictions (same numbers for any value).",
+    help="Processes that score the predictions (same numbers for any value; each starts its own Python and torch, "
+    "so on two cores one process is usually fastest).",
 )
 def evaluate_cmd(
     method: str,

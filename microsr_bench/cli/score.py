@@ -82,7 +82,8 @@ _PROTOCOLS = "paired, zero-shot, blind-synthetic or burst"
     type=click.IntRange(min=1),
     default=1,
     show_default=True,
-    help="Processes that score fields of view side by side (per torchrun rank); same numbers for any value.",
+    help="Processes that score fields of view side by side (per torchrun rank); same numbers for any value. Each "
+    "worker starts its own Python and torch (seconds), so on two cores one process is usually fastest.",
 )
 def score_cmd(
     pred_dir: Path,
