@@ -218,7 +218,7 @@ def profile_dtypes(targets: np.ndarray, tests: np.ndarray, repeats: int) -> None
 
 
 def _profile_one(t: np.ndarray, x: np.ndarray, r: float, repeats: int) -> str:
-    from microsr_bench.metrics.ssim_plan import Plan
+    from microsr_bench.metrics.ssim_plan import ssim_and_cs
 
     def best(fn: Callable[[], object]) -> float:
         runs = []
@@ -228,7 +228,6 @@ def _profile_one(t: np.ndarray, x: np.ndarray, r: float, repeats: int) -> str:
             runs.append(time.perf_counter() - start)
         return min(runs) * 1e3 / len(t)
 
-    plan = Plan(*t.shape[1:])
     f_t, f_x = t.astype(np.float64), x.astype(np.float64)
 
     def convert() -> None:
@@ -236,7 +235,7 @@ def _profile_one(t: np.ndarray, x: np.ndarray, r: float, repeats: int) -> str:
             np.ascontiguousarray(image, dtype=np.float64)
 
     conv = best(convert)
-    engine = best(lambda: [plan.mean_ssim(a, b, r) for a, b in zip(f_t, f_x, strict=True)])
+    engine = best(lambda: [ssim_and_cs(a, b, r) for a, b in zip(f_t, f_x, strict=True)])
     p_ours, s_ours = best(lambda: psnr(t, x, data_range=r)), best(lambda: ssim(t, x, data_range=r))
     kw = {"data_range": r, "gaussian_weights": True, "sigma": 1.5, "use_sample_covariance": False}
     s_ref = best(lambda: [structural_similarity(a, b, **kw) for a, b in zip(t, x, strict=True)])

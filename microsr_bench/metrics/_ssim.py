@@ -29,12 +29,12 @@ The results equal scikit-image's to about 1e-15.
 from __future__ import annotations
 
 import functools
-from typing import Any
 
 import numpy as np
 
 from microsr_bench.metrics._inputs import FloatArray
-from microsr_bench.metrics._ssim_kernel import downsample2_even, ssim_and_cs
+from microsr_bench.metrics._ssim_kernel import downsample2_even
+from microsr_bench.metrics._ssim_kernel import ssim_and_cs as kernel_ssim_and_cs
 
 #: Side of the Gaussian window (Wang et al. 2004).
 WINDOW_SIZE = 11
@@ -57,32 +57,10 @@ def gaussian_window_1d(size: int = WINDOW_SIZE, sigma: float = WINDOW_SIGMA) -> 
     return window
 
 
-class Plan:
-    """SSIM of pairs of one image shape (the kernel's entry point, named for profiling)."""
-
-    def __init__(self, height: int, width: int) -> None:
-        self.height, self.width = height, width
-        self.rows, self.cols = height - _PAD, width - _PAD
-        self.window = gaussian_window_1d()
-
-    def mean_ssim(self, x: FloatArray, y: FloatArray, data_range: float, *, contrast_only: bool = False) -> float:
-        """Mean SSIM (or mean contrast-structure term ``CS``) over the valid region of one pair."""
-        ssim_mean, cs_mean = self.ssim_and_cs(x, y, data_range)
-        return cs_mean if contrast_only else ssim_mean
-
-    def ssim_and_cs(self, x: FloatArray, y: FloatArray, data_range: float) -> tuple[float, float]:
-        """Mean SSIM and mean ``CS`` of one pair from one pass: MS-SSIM's finest scale shares SSIM's statistics."""
-        c1, c2 = (K1 * data_range) ** 2, (K2 * data_range) ** 2
-        return ssim_and_cs(x, y, self.window, c1, c2)
-
-
-def plan_for(scratch: dict[Any, Any], height: int, width: int) -> Plan:
-    """The thread's plan for this shape, made on first use."""
-    key = ("ssim-plan", height, width)
-    if key not in scratch:
-        scratch[key] = Plan(height, width)
-    plan: Plan = scratch[key]
-    return plan
+def ssim_and_cs(x: FloatArray, y: FloatArray, data_range: float) -> tuple[float, float]:
+    """Mean SSIM and mean ``CS`` of one float64 pair from one kernel pass (MS-SSIM's finest scale shares them)."""
+    c1, c2 = (K1 * data_range) ** 2, (K2 * data_range) ** 2
+    return kernel_ssim_and_cs(x, y, gaussian_window_1d(), c1, c2)
 
 
 def downsample2(image: FloatArray) -> FloatArray:
@@ -107,13 +85,12 @@ def ms_ssim_one(
     y: FloatArray,
     data_range: float,
     weights: tuple[float, ...],
-    scratch: dict[Any, Any],
     *,
     finest_cs: float | None = None,
 ) -> float:
     """MS-SSIM of one pair: ``SSIM_M^{w_M} prod_{j<M} CS_j^{w_j}``, each term clamped at 0 first.
 
-    ``finest_cs``: the finest scale's ``CS`` when the caller already has it (:meth:`Plan.ssim_and_cs`).
+    ``finest_cs``: the finest scale's ``CS`` when the caller already has it (:func:`ssim_and_cs`).
     """
     value = 1.0
     for scale, weight in enumerate(weights):
@@ -123,6 +100,7 @@ def ms_ssim_one(
         if scale == 0 and not last and finest_cs is not None:
             term = finest_cs
         else:
-            term = plan_for(scratch, *x.shape).mean_ssim(x, y, data_range, contrast_only=not last)
+            single, cs = ssim_and_cs(x, y, data_range)
+            term = single if last else cs
         value *= max(term, 0.0) ** weight
     return value

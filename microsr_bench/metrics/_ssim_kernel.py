@@ -64,7 +64,7 @@ def _ssim_and_cs(x: FloatArray, y: FloatArray, w: FloatArray, c1: float, c2: flo
     rows, cols = height - taps + 1, width - taps + 1
     bx, by, bs, bp = np.empty(width), np.empty(width), np.empty(width), np.empty(width)
     mx, my, ms, mp = np.empty(cols), np.empty(cols), np.empty(cols), np.empty(cols)
-    ssim_sum, ssim_carry, cs_sum, cs_carry = 0.0, 0.0, 0.0, 0.0
+    sums, carries, row_sums = np.zeros(2), np.zeros(2), np.empty(2)
     for i in range(rows):
         w0 = w[0]
         for j in range(width):
@@ -101,21 +101,17 @@ def _ssim_and_cs(x: FloatArray, y: FloatArray, w: FloatArray, c1: float, c2: flo
             variances = ms[j] - mean_squares + c2  # var_x + var_y + C2
             row_cs += covariance / variances  # CS / 2
             row_ssim += ((mean_product + c1 / 2) * covariance) / ((mean_squares + c1) * variances)  # SSIM / 4
-        # Neumaier's compensated sum over rows.
-        total = ssim_sum + row_ssim
-        if abs(ssim_sum) >= abs(row_ssim):
-            ssim_carry += (ssim_sum - total) + row_ssim
-        else:
-            ssim_carry += (row_ssim - total) + ssim_sum
-        ssim_sum = total
-        total = cs_sum + row_cs
-        if abs(cs_sum) >= abs(row_cs):
-            cs_carry += (cs_sum - total) + row_cs
-        else:
-            cs_carry += (row_cs - total) + cs_sum
-        cs_sum = total
+        # Neumaier's compensated sums over rows: [0] SSIM / 4, [1] CS / 2.
+        row_sums[0], row_sums[1] = row_ssim, row_cs
+        for m in range(2):
+            value, total = row_sums[m], sums[m] + row_sums[m]
+            if abs(sums[m]) >= abs(value):
+                carries[m] += (sums[m] - total) + value
+            else:
+                carries[m] += (value - total) + sums[m]
+            sums[m] = total
     size = rows * cols
-    return 4.0 * (ssim_sum + ssim_carry) / size, 2.0 * (cs_sum + cs_carry) / size
+    return 4.0 * (sums[0] + carries[0]) / size, 2.0 * (sums[1] + carries[1]) / size
 
 
 def ssim_and_cs(x: FloatArray, y: FloatArray, window: FloatArray, c1: float, c2: float) -> tuple[float, float]:

@@ -18,7 +18,7 @@ import numpy as np
 from microsr_bench.errors import InvalidArgumentError
 from microsr_bench.metrics._inputs import ArrayLike, FloatArray, ImagePairs, as_pairs, check_data_range, finish
 from microsr_bench.metrics._parallel import Scratch, map_images
-from microsr_bench.metrics._ssim import WINDOW_SIZE, ms_ssim_min_size, ms_ssim_one, plan_for
+from microsr_bench.metrics._ssim import WINDOW_SIZE, ms_ssim_min_size, ms_ssim_one, ssim_and_cs
 
 __all__ = ["MS_SSIM_WEIGHTS", "ms_ssim", "nrmse", "psnr", "ssim", "ssim_and_ms_ssim"]
 
@@ -89,9 +89,22 @@ def ssim(image_true: ArrayLike, image_test: ArrayLike, *, data_range: float) -> 
     pairs = as_pairs(image_true, image_test, "ssim", min_size=WINDOW_SIZE)
 
     def one(i: int, scratch: Scratch) -> float:
-        return plan_for(scratch, *pairs.shape).mean_ssim(*pairs.pair(i), limit)
+        return ssim_and_cs(*pairs.pair(i), limit)[0]
 
     return finish(map_images(one, len(pairs)), pairs.batched)
+
+
+def _ms_ssim_pairs(
+    image_true: ArrayLike, image_test: ArrayLike, weights: tuple[float, ...], name: str
+) -> tuple[tuple[float, ...], ImagePairs]:
+    """MS-SSIM's argument checks: the scale weights as floats, and pairs big enough for the coarsest scale."""
+    if not weights or any(not np.isfinite(w) or w < 0 for w in weights):
+        raise InvalidArgumentError(
+            f"{name}: weights must be a non-empty tuple of finite non-negative numbers, got {weights!r}."
+        )
+    min_size = ms_ssim_min_size(len(weights))
+    pairs = as_pairs(image_true, image_test, f"ms_ssim with {len(weights)} scales", min_size=min_size)
+    return tuple(float(w) for w in weights), pairs
 
 
 def ms_ssim(
@@ -123,16 +136,10 @@ def ms_ssim(
         MS-SSIM in [0, 1]: a float, or one value per image for a batch.
     """
     limit = check_data_range(data_range, "ms_ssim")
-    if not weights or any(not np.isfinite(w) or w < 0 for w in weights):
-        raise InvalidArgumentError(
-            f"ms_ssim: weights must be a non-empty tuple of finite non-negative numbers, got {weights!r}."
-        )
-    exponents = tuple(float(w) for w in weights)
-    min_size = ms_ssim_min_size(len(weights))
-    pairs = as_pairs(image_true, image_test, f"ms_ssim with {len(weights)} scales", min_size=min_size)
+    exponents, pairs = _ms_ssim_pairs(image_true, image_test, weights, "ms_ssim")
 
     def one(i: int, scratch: Scratch) -> float:
-        return ms_ssim_one(*pairs.pair(i), limit, exponents, scratch)
+        return ms_ssim_one(*pairs.pair(i), limit, exponents)
 
     return finish(map_images(one, len(pairs)), pairs.batched)
 
@@ -154,19 +161,13 @@ def ssim_and_ms_ssim(
         ``(ssim, ms_ssim)``: two floats, or two arrays with one value per image for a batch.
     """
     limit = check_data_range(data_range, "ssim_and_ms_ssim")
-    if not weights or any(not np.isfinite(w) or w < 0 for w in weights):
-        raise InvalidArgumentError(
-            f"ssim_and_ms_ssim: weights must be a non-empty tuple of finite non-negative numbers, got {weights!r}."
-        )
-    exponents = tuple(float(w) for w in weights)
-    min_size = ms_ssim_min_size(len(weights))
-    pairs = as_pairs(image_true, image_test, f"ms_ssim with {len(weights)} scales", min_size=min_size)
+    exponents, pairs = _ms_ssim_pairs(image_true, image_test, weights, "ssim_and_ms_ssim")
     multi = np.empty(len(pairs))
 
     def one(i: int, scratch: Scratch) -> float:
         x, y = pairs.pair(i)
-        single, finest_cs = plan_for(scratch, *pairs.shape).ssim_and_cs(x, y, limit)
-        multi[i] = ms_ssim_one(x, y, limit, exponents, scratch, finest_cs=finest_cs)
+        single, finest_cs = ssim_and_cs(x, y, limit)
+        multi[i] = ms_ssim_one(x, y, limit, exponents, finest_cs=finest_cs)
         return single
 
     single = map_images(one, len(pairs))
@@ -191,11 +192,11 @@ def pair_metrics(
         if "nrmse" in metrics:
             out["nrmse"] = math.sqrt(mse) / float(x.max() - x.min())
     if "ssim" in metrics or "ms_ssim" in metrics:
-        single, finest_cs = plan_for(scratch, *x.shape).ssim_and_cs(x, y, data_range)
+        single, finest_cs = ssim_and_cs(x, y, data_range)
         if "ssim" in metrics:
             out["ssim"] = single
         if "ms_ssim" in metrics:
-            out["ms_ssim"] = ms_ssim_one(x, y, data_range, MS_SSIM_WEIGHTS, scratch, finest_cs=finest_cs)
+            out["ms_ssim"] = ms_ssim_one(x, y, data_range, MS_SSIM_WEIGHTS, finest_cs=finest_cs)
     return out
 
 
