@@ -29,11 +29,12 @@ The results equal scikit-image's to about 1e-15.
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass
 
 import numpy as np
 
 from microsr_bench.metrics._inputs import FloatArray
-from microsr_bench.metrics._ssim_kernel import downsample2_even
+from microsr_bench.metrics._ssim_kernel import downsample2_even, mean_map
 from microsr_bench.metrics._ssim_kernel import ssim_and_cs as kernel_ssim_and_cs
 
 #: Side of the Gaussian window (Wang et al. 2004).
@@ -57,10 +58,39 @@ def gaussian_window_1d(size: int = WINDOW_SIZE, sigma: float = WINDOW_SIGMA) -> 
     return window
 
 
-def ssim_and_cs(x: FloatArray, y: FloatArray, data_range: float) -> tuple[float, float]:
-    """Mean SSIM and mean ``CS`` of one float64 pair from one kernel pass (MS-SSIM's finest scale shares them)."""
+def ssim_and_cs(
+    x: FloatArray, y: FloatArray, data_range: float, *, mean_x: FloatArray | None = None
+) -> tuple[float, float]:
+    """Mean SSIM and mean ``CS`` of one float64 pair from one kernel pass (MS-SSIM's finest scale shares them).
+
+    ``mean_x``: the reference's local means (:class:`Reference`), same bits with or without.
+    """
     c1, c2 = (K1 * data_range) ** 2, (K2 * data_range) ** 2
-    return kernel_ssim_and_cs(x, y, gaussian_window_1d(), c1, c2)
+    return kernel_ssim_and_cs(x, y, gaussian_window_1d(), c1, c2, mean_x=mean_x)
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A reference image prepared once for SSIM and MS-SSIM against many test images.
+
+    ``images[s]`` is the reference at MS-SSIM scale ``s`` (``images[0]`` the image itself) and ``means[s]``
+    its Gaussian local means over the valid region. Both are what every pair's computation would derive
+    from the reference in the same order of operations, so scores against a prepared reference have the
+    bits of scores without one; the kernel then filters three maps instead of four and the reference's
+    pyramid is not rebuilt per image.
+    """
+
+    images: tuple[FloatArray, ...]
+    means: tuple[FloatArray, ...]
+
+    @classmethod
+    def prepare(cls, image: FloatArray, n_scales: int) -> Reference:
+        """The first ``n_scales`` scales of a C-contiguous float64 reference (1 for SSIM alone)."""
+        images = [image]
+        for _ in range(1, n_scales):
+            images.append(downsample2(images[-1]))
+        window = gaussian_window_1d()
+        return cls(tuple(images), tuple(mean_map(level, window) for level in images))
 
 
 def downsample2(image: FloatArray) -> FloatArray:
@@ -87,20 +117,24 @@ def ms_ssim_one(
     weights: tuple[float, ...],
     *,
     finest_cs: float | None = None,
+    reference: Reference | None = None,
 ) -> float:
     """MS-SSIM of one pair: ``SSIM_M^{w_M} prod_{j<M} CS_j^{w_j}``, each term clamped at 0 first.
 
     ``finest_cs``: the finest scale's ``CS`` when the caller already has it (:func:`ssim_and_cs`).
+    ``reference``: ``x`` prepared with at least ``len(weights)`` scales (same bits, less work).
     """
     value = 1.0
     for scale, weight in enumerate(weights):
         if scale:
-            x, y = downsample2(x), downsample2(y)
+            x = downsample2(x) if reference is None else reference.images[scale]
+            y = downsample2(y)
         last = scale == len(weights) - 1
         if scale == 0 and not last and finest_cs is not None:
             term = finest_cs
         else:
-            single, cs = ssim_and_cs(x, y, data_range)
+            mean_x = None if reference is None else reference.means[scale]
+            single, cs = ssim_and_cs(x, y, data_range, mean_x=mean_x)
             term = single if last else cs
         value *= max(term, 0.0) ** weight
     return value

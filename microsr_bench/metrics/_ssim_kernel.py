@@ -9,6 +9,10 @@ neither is; Numba itself is imported then, not with the metrics). Per output row
 2. filters those four rows along the row with the same taps;
 3. evaluates SSIM and CS per pixel and adds them up.
 
+A reference scored against many images (the 100 frames of a field) can hand in its local means, computed
+once by :func:`mean_map` in the same order of operations; the kernel then filters three maps instead of
+four and returns the same bits.
+
 Every operation is an IEEE double operation in a fixed order: no fast-math, no reassociation, no fused
 multiply-add contraction (Numba leaves all three off unless asked). Vectorisation only runs the
 element-wise loops several columns at a time, which does not change any result, and the sums are
@@ -19,33 +23,13 @@ are at most ``W - 10`` terms of magnitude at most 2, so their rounding stays far
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
+from microsr_bench.metrics._compile import compiled
+
 FloatArray = np.ndarray[Any, np.dtype[np.float64]]
-
-_compiled: dict[str, Callable[..., Any]] = {}
-_lock = threading.Lock()
-
-
-def _kernel(function: Callable[..., Any]) -> Callable[..., Any]:
-    """The compiled ``function`` (one of this module's kernels), made once per process."""
-    name = function.__name__
-    if name not in _compiled:
-        with _lock:
-            if name not in _compiled:
-                import numba
-
-                options: dict[str, Any] = {"nogil": True, "fastmath": False, "error_model": "numpy"}
-                try:
-                    kernel = numba.njit(cache=True, **options)(function)
-                except RuntimeError:  # no writable cache folder anywhere: compile in memory, once per process
-                    kernel = numba.njit(cache=False, **options)(function)
-                _compiled[name] = kernel
-    return _compiled[name]
 
 
 def _downsample2_even(image: FloatArray) -> FloatArray:
@@ -58,18 +42,50 @@ def _downsample2_even(image: FloatArray) -> FloatArray:
     return out
 
 
-def _ssim_and_cs(x: FloatArray, y: FloatArray, w: FloatArray, c1: float, c2: float) -> tuple[float, float]:
+def _mean_map(x: FloatArray, w: FloatArray) -> FloatArray:
+    """The Gaussian local mean of ``x`` over the valid region, in the kernel's order of operations."""
     height, width = x.shape
     taps = w.shape[0]
     rows, cols = height - taps + 1, width - taps + 1
+    out = np.empty((rows, cols))
+    column = np.empty(width)
+    w0 = w[0]
+    for i in range(rows):
+        for j in range(width):
+            column[j] = w0 * x[i, j]
+        for k in range(1, taps):
+            wk = w[k]
+            for j in range(width):
+                column[j] += wk * x[i + k, j]
+        row = out[i]
+        for j in range(cols):
+            row[j] = w0 * column[j]
+        for k in range(1, taps):
+            wk = w[k]
+            for j in range(cols):
+                row[j] += wk * column[j + k]
+    return out
+
+
+def _ssim_and_cs(
+    x: FloatArray, y: FloatArray, mean_x: FloatArray, w: FloatArray, c1: float, c2: float
+) -> tuple[float, float]:
+    # mean_x: x's local means from _mean_map, or a (0, 0) array to filter x here. The branches on ``own``
+    # are the same for the whole call, so LLVM unswitches them out of the loops.
+    height, width = x.shape
+    taps = w.shape[0]
+    rows, cols = height - taps + 1, width - taps + 1
+    own = mean_x.shape[0] == 0
     bx, by, bs, bp = np.empty(width), np.empty(width), np.empty(width), np.empty(width)
     mx, my, ms, mp = np.empty(cols), np.empty(cols), np.empty(cols), np.empty(cols)
+    cs_half, ssim_quarter = np.empty(cols), np.empty(cols)
     sums, carries, row_sums = np.zeros(2), np.zeros(2), np.empty(2)
+    w0 = w[0]
     for i in range(rows):
-        w0 = w[0]
         for j in range(width):
             a, b = x[i, j], y[i, j]
-            bx[j] = w0 * a
+            if own:
+                bx[j] = w0 * a
             by[j] = w0 * b
             bs[j] = w0 * (a * a + b * b)
             bp[j] = w0 * (a * b)
@@ -77,30 +93,37 @@ def _ssim_and_cs(x: FloatArray, y: FloatArray, w: FloatArray, c1: float, c2: flo
             wk = w[k]
             for j in range(width):
                 a, b = x[i + k, j], y[i + k, j]
-                bx[j] += wk * a
+                if own:
+                    bx[j] += wk * a
                 by[j] += wk * b
                 bs[j] += wk * (a * a + b * b)
                 bp[j] += wk * (a * b)
         for j in range(cols):
-            mx[j] = w0 * bx[j]
+            if own:
+                mx[j] = w0 * bx[j]
             my[j] = w0 * by[j]
             ms[j] = w0 * bs[j]
             mp[j] = w0 * bp[j]
         for k in range(1, taps):
             wk = w[k]
             for j in range(cols):
-                mx[j] += wk * bx[j + k]
+                if own:
+                    mx[j] += wk * bx[j + k]
                 my[j] += wk * by[j + k]
                 ms[j] += wk * bs[j + k]
                 mp[j] += wk * bp[j + k]
-        row_ssim, row_cs = 0.0, 0.0
-        for j in range(cols):
-            mean_product = mx[j] * my[j]
-            mean_squares = mx[j] * mx[j] + my[j] * my[j]
+        mean = mx if own else mean_x[i]
+        for j in range(cols):  # element-wise, so it vectorises; then the sums, in column order
+            mean_product = mean[j] * my[j]
+            mean_squares = mean[j] * mean[j] + my[j] * my[j]
             covariance = mp[j] - mean_product + c2 / 2  # (2 cov + C2) / 2
             variances = ms[j] - mean_squares + c2  # var_x + var_y + C2
-            row_cs += covariance / variances  # CS / 2
-            row_ssim += ((mean_product + c1 / 2) * covariance) / ((mean_squares + c1) * variances)  # SSIM / 4
+            cs_half[j] = covariance / variances  # CS / 2
+            ssim_quarter[j] = ((mean_product + c1 / 2) * covariance) / ((mean_squares + c1) * variances)  # SSIM / 4
+        row_ssim, row_cs = 0.0, 0.0
+        for j in range(cols):
+            row_cs += cs_half[j]
+            row_ssim += ssim_quarter[j]
         # Neumaier's compensated sums over rows: [0] SSIM / 4, [1] CS / 2.
         row_sums[0], row_sums[1] = row_ssim, row_cs
         for m in range(2):
@@ -114,15 +137,31 @@ def _ssim_and_cs(x: FloatArray, y: FloatArray, w: FloatArray, c1: float, c2: flo
     return 4.0 * (sums[0] + carries[0]) / size, 2.0 * (sums[1] + carries[1]) / size
 
 
-def ssim_and_cs(x: FloatArray, y: FloatArray, window: FloatArray, c1: float, c2: float) -> tuple[float, float]:
-    """Mean SSIM and mean CS over the valid region of one float64 pair (C-contiguous copies made if needed)."""
-    result: tuple[float, float] = _kernel(_ssim_and_cs)(
-        np.ascontiguousarray(x, dtype=np.float64), np.ascontiguousarray(y, dtype=np.float64), window, c1, c2
+_NO_MEAN = np.empty((0, 0))
+
+
+def ssim_and_cs(
+    x: FloatArray, y: FloatArray, window: FloatArray, c1: float, c2: float, *, mean_x: FloatArray | None = None
+) -> tuple[float, float]:
+    """Mean SSIM and mean CS over the valid region of one float64 pair (C-contiguous copies made if needed).
+
+    ``mean_x``: :func:`mean_map` of ``x`` with the same window, when the caller keeps it for a reference
+    scored against many images; the result has the same bits as without it, for about 10 % less work.
+    """
+    own = _NO_MEAN if mean_x is None else np.ascontiguousarray(mean_x, dtype=np.float64)
+    result: tuple[float, float] = compiled(_ssim_and_cs)(
+        np.ascontiguousarray(x, dtype=np.float64), np.ascontiguousarray(y, dtype=np.float64), own, window, c1, c2
     )
+    return result
+
+
+def mean_map(x: FloatArray, window: FloatArray) -> FloatArray:
+    """The Gaussian local means of ``x`` over the valid region, as :func:`ssim_and_cs` computes them."""
+    result: FloatArray = compiled(_mean_map)(np.ascontiguousarray(x, dtype=np.float64), window)
     return result
 
 
 def downsample2_even(image: FloatArray) -> FloatArray:
     """2x2 block means of an even-sized float64 image, added ``((a + b) + c) + d`` then halved twice (``/ 4``)."""
-    result: FloatArray = _kernel(_downsample2_even)(np.ascontiguousarray(image, dtype=np.float64))
+    result: FloatArray = compiled(_downsample2_even)(np.ascontiguousarray(image, dtype=np.float64))
     return result

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
@@ -18,7 +19,8 @@ import numpy as np
 from microsr_bench.errors import InvalidArgumentError
 from microsr_bench.metrics._inputs import ArrayLike, FloatArray, ImagePairs, as_pairs, check_data_range, finish
 from microsr_bench.metrics._parallel import Scratch, map_images
-from microsr_bench.metrics._ssim import WINDOW_SIZE, ms_ssim_min_size, ms_ssim_one, ssim_and_cs
+from microsr_bench.metrics._pixelwise import squared_difference
+from microsr_bench.metrics._ssim import WINDOW_SIZE, Reference, ms_ssim_min_size, ms_ssim_one, ssim_and_cs
 
 __all__ = ["MS_SSIM_WEIGHTS", "ms_ssim", "nrmse", "psnr", "ssim", "ssim_and_ms_ssim"]
 
@@ -32,9 +34,9 @@ def _mse(x: FloatArray, y: FloatArray, scratch: Scratch) -> float:
     key = ("diff", x.shape)
     if key not in scratch:
         scratch[key] = np.empty(x.shape)
-    diff = np.subtract(x, y, out=scratch[key])
-    # square-and-sum (pairwise summation) rather than a BLAS dot, which may spawn threads of its own.
-    return float(np.square(diff, out=diff).sum()) / diff.size
+    # Squares in one compiled pass, then NumPy's pairwise sum (not a BLAS dot, which may spawn threads of its
+    # own and adds in an order that depends on them).
+    return float(squared_difference(x, y, scratch[key]).sum()) / x.size
 
 
 def _psnr_one(pairs: ImagePairs, limit: float) -> Callable[[int, Scratch], float]:
@@ -174,29 +176,55 @@ def ssim_and_ms_ssim(
     return finish(single, pairs.batched), finish(multi, pairs.batched)
 
 
+@dataclass(frozen=True)
+class PreparedReference:
+    """What :func:`pair_metrics` derives from the reference alone, made once for all the frames of a field."""
+
+    #: The reference, C-contiguous float64.
+    image: FloatArray
+    #: ``max - min`` of the reference (NRMSE's scale).
+    span: float
+    #: The SSIM pyramid and local means (None when neither SSIM nor MS-SSIM is asked for).
+    ssim: Reference | None
+
+    @classmethod
+    def prepare(cls, image: FloatArray, metrics: tuple[str, ...]) -> PreparedReference:
+        """Prepare a C-contiguous float64 reference for ``metrics``."""
+        scales = len(MS_SSIM_WEIGHTS) if "ms_ssim" in metrics else 1
+        wants_ssim = "ssim" in metrics or "ms_ssim" in metrics
+        return cls(
+            image=image,
+            span=float(image.max() - image.min()),
+            ssim=Reference.prepare(image, scales) if wants_ssim else None,
+        )
+
+
 def pair_metrics(
-    x: FloatArray, y: FloatArray, data_range: float, metrics: tuple[str, ...], scratch: Scratch
+    reference: PreparedReference, y: FloatArray, data_range: float, metrics: tuple[str, ...], scratch: Scratch
 ) -> dict[str, float]:
-    """Every metric of one validated pair (reference ``x``, test ``y``: C-contiguous float64), for the scorer.
+    """Every metric of one validated pair (a prepared reference, test ``y``: C-contiguous float64), for the scorer.
 
     The same per-image operations as :func:`psnr`, :func:`ssim`, :func:`ms_ssim`, :func:`nrmse` and
     :func:`ssim_and_ms_ssim`, so each value has their bits; PSNR and NRMSE share one MSE, SSIM and MS-SSIM
-    one pass of the kernel. No validation: the caller has put a pair of the same shape and range through
-    the public functions first. NRMSE assumes a non-constant reference.
+    one pass of the kernel, and what depends on the reference alone (its range, its SSIM pyramid and local
+    means) comes from ``reference``. No validation: the caller has put a pair of the same shape and range
+    through the public functions first. NRMSE assumes a non-constant reference.
     """
+    x = reference.image
     out: dict[str, float] = {}
     if "psnr" in metrics or "nrmse" in metrics:
         mse = _mse(x, y, scratch)
         if "psnr" in metrics:
             out["psnr"] = math.inf if mse == 0 else 10.0 * math.log10(data_range**2 / mse)
         if "nrmse" in metrics:
-            out["nrmse"] = math.sqrt(mse) / float(x.max() - x.min())
-    if "ssim" in metrics or "ms_ssim" in metrics:
-        single, finest_cs = ssim_and_cs(x, y, data_range)
+            out["nrmse"] = math.sqrt(mse) / reference.span
+    if reference.ssim is not None:
+        prepared = reference.ssim
+        single, finest_cs = ssim_and_cs(x, y, data_range, mean_x=prepared.means[0])
         if "ssim" in metrics:
             out["ssim"] = single
         if "ms_ssim" in metrics:
-            out["ms_ssim"] = ms_ssim_one(x, y, data_range, MS_SSIM_WEIGHTS, finest_cs=finest_cs)
+            out["ms_ssim"] = ms_ssim_one(x, y, data_range, MS_SSIM_WEIGHTS, finest_cs=finest_cs, reference=prepared)
     return out
 
 

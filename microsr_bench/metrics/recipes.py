@@ -16,6 +16,7 @@ Why three: see ``docs/metrics.md``.
 
 from __future__ import annotations
 
+import threading
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -27,7 +28,16 @@ import torch
 from microsr_bench.errors import CallError, InvalidArgumentError
 from microsr_bench.metrics._inputs import ArrayLike
 from microsr_bench.metrics._parallel import map_images
-from microsr_bench.metrics.functional import ms_ssim, nrmse, pair_metrics, psnr, ssim, ssim_and_ms_ssim
+from microsr_bench.metrics._pixelwise import quantize
+from microsr_bench.metrics.functional import (
+    PreparedReference,
+    ms_ssim,
+    nrmse,
+    pair_metrics,
+    psnr,
+    ssim,
+    ssim_and_ms_ssim,
+)
 from microsr_bench.registry import Registry, unknown_name
 
 __all__ = [
@@ -211,10 +221,8 @@ class Recipe:
 
 
 def _quantize(image: FloatArray, peak: float) -> FloatArray:
-    """``clip(rint(x * peak), 0, peak)`` in place on a fresh copy (rint rounds half to even, as np.round)."""
-    out = np.multiply(image, peak)
-    np.rint(out, out=out)
-    return np.clip(out, 0.0, peak, out=out)
+    """``clip(rint(x * peak), 0, peak)`` as a fresh array (rint rounds half to even, as np.round), one pass."""
+    return quantize(image, peak)
 
 
 def _fit_affine_shared(predictions: FloatArray, target: FloatArray) -> FloatArray:
@@ -446,48 +454,66 @@ def score_group(
     # A group of the wrong shape goes whole through prepare_group below, which refuses it naming both shapes.
     n_frames = shape[0] if len(shape) == 3 and shape[1:] == tuple(np.shape(reference)) else 0
     scores: dict[str, dict[str, FloatArray]] = {}
-    targets: dict[str, tuple[Recipe, FloatArray, float]] = {}
+    firsts: dict[str, tuple[Recipe, PreparedPair]] = {}
     for name in recipes:
-        # Frame 0 through the batch functions: every check and error message of the public path, and the
-        # recipe's target prepared once (quantised or percentile-normalised).
+        # Frame 0 through the recipe's batch preparation: every check and error message of the public path,
+        # and the recipe's target prepared once (quantised or percentile-normalised).
         recipe = get_recipe(name, crop_border=crop_border)
         first = recipe.prepare_group(reference=reference, predictions=predictions[:1] if n_frames else predictions)
         scores[name] = {m: np.empty(n_frames) for m in metrics}
-        for metric, values in _pair_scores(first, metrics).items():
-            scores[name][metric][0] = values[0]
-        targets[name] = (recipe, np.ascontiguousarray(first.target[0]), first.data_range)
-    if n_frames > 1 and targets:
-        _score_frames(predictions, targets, scores, tuple(metrics))
+        firsts[name] = (recipe, first)
+    if n_frames and firsts:
+        _score_frames(predictions, n_frames, firsts, scores, tuple(metrics))
     return scores
 
 
 def _score_frames(
     predictions: ArrayLike,
-    targets: dict[str, tuple[Recipe, FloatArray, float]],
+    n_frames: int,
+    firsts: dict[str, tuple[Recipe, PreparedPair]],
     scores: dict[str, dict[str, FloatArray]],
     metrics: tuple[str, ...],
 ) -> None:
-    """Frames 1.. of a group, one frame per task on the metric threads: conversion, each recipe's preparation
-    (the ``paper`` quantisation, the ``normalized`` affine fit) and the metrics all run there, so the main
-    thread no longer prepares whole chunks while the metric threads wait. Each frame gets the operations
-    :meth:`Recipe.prepare_group` and the metric functions apply to it, so the bits are the batch path's
-    (``tests/metrics/test_recipes.py``)."""
-    first_name = next(iter(targets))
+    """The frames of a group, one frame per task on the metric threads.
+
+    Frame 0 goes through the public metric functions (every check and error message of the public path; it
+    is the first task, so its error is the one raised). Frames 1.. get conversion, each recipe's preparation
+    (the ``paper`` quantisation, the ``normalized`` affine fit) and the metrics in their task, so the main
+    thread never prepares whole chunks while the metric threads wait, against each recipe's target
+    prepared once (:class:`PreparedReference`: its range, SSIM pyramid and local means). Each frame gets the
+    operations :meth:`Recipe.prepare_group` and the metric functions apply to it, so the bits are the batch
+    path's (``tests/metrics/test_recipes.py``).
+    """
+    first_name = next(iter(firsts))
+    targets = {name: np.ascontiguousarray(first.target[0]) for name, (_, first) in firsts.items()}
+    prepared: dict[str, PreparedReference] = {}
+    lock = threading.Lock()
+
+    def reference(name: str) -> PreparedReference:
+        with lock:  # made by the first task that needs it, once
+            if name not in prepared:
+                prepared[name] = PreparedReference.prepare(targets[name], metrics)
+            return prepared[name]
 
     def one(k: int, scratch: dict[Any, Any]) -> float:
+        if k == 0:
+            for name, (_, first) in firsts.items():
+                for metric, batch in _pair_scores(first, metrics).items():
+                    scores[name][metric][0] = batch[0]
+            return 0.0
         frame = _as_float(predictions[k : k + 1], "prediction", first_name)
-        for name, (recipe, target, data_range) in targets.items():
+        for name, (recipe, first) in firsts.items():
             pred = recipe._crop(frame)
             if recipe.quantize_bits is not None:
                 pred = _quantize(pred, recipe.data_range)
             elif recipe.percentiles is not None:
-                pred = _fit_affine_shared(pred, target)
-            values = pair_metrics(target, np.ascontiguousarray(pred[0]), data_range, metrics, scratch)
+                pred = _fit_affine_shared(pred, targets[name])
+            values = pair_metrics(reference(name), np.ascontiguousarray(pred[0]), first.data_range, metrics, scratch)
             for metric, value in values.items():
                 scores[name][metric][k] = value
         return 0.0
 
-    map_images(lambda i, scratch: one(i + 1, scratch), len(predictions) - 1)
+    map_images(one, n_frames)
 
 
 def score_pair(

@@ -66,10 +66,14 @@ def _header_shape_dtype(path: Path) -> tuple[tuple[int, ...], np.dtype]:
                 raise PredictionFileError(f"PNG mode {image.mode!r}; expected one grayscale channel (L or I;16)")
             return (image.height, image.width), np.dtype(modes[image.mode])
     with tifffile.TiffFile(path) as tif:
-        if len(tif.pages) != 1:
-            raise PredictionFileError(f"TIFF with {len(tif.pages)} pages; expected exactly one image")
-        page = tif.pages[0]
-        return tuple(page.shape), np.dtype(page.dtype)
+        return _tiff_shape_dtype(tif)
+
+
+def _tiff_shape_dtype(tif: tifffile.TiffFile) -> tuple[tuple[int, ...], np.dtype]:
+    if len(tif.pages) != 1:
+        raise PredictionFileError(f"TIFF with {len(tif.pages)} pages; expected exactly one image")
+    page = tif.pages[0]
+    return tuple(page.shape), np.dtype(page.dtype)
 
 
 def regular_file_size(path: Path) -> int:
@@ -133,34 +137,56 @@ def size_for(pred_dir: Path, size: SizeName | None) -> SizeName:
     return "full"
 
 
-def read_prediction(path: Path, *, shape: tuple[int, int], max_value: int) -> np.ndarray:
-    """Read, check and scale one prediction to float64 in [0, 1].
+def load_prediction(path: Path, *, shape: tuple[int, int], max_value: int) -> np.ndarray:
+    """Read and check one prediction file; its pixels as stored (uint8, uint16 or float32), not yet scaled.
 
     The file must be a regular file (a FIFO or device would block or never end), and its header is checked
     (size on disk, shape, dtype) before any pixel is decoded, so a decompression bomb or a huge stack is
-    refused unread.
+    refused unread; then the values (range, NaN/Inf) are checked. Raises PredictionFileError naming the
+    problem. A TIFF is opened once for its header and its pixels.
     """
     limit = MAX_BYTES_PER_PIXEL * shape[0] * shape[1] + _HEADER_ALLOWANCE
     size = regular_file_size(path)
     if size > limit:
         raise PredictionFileError(f"{size} bytes is too large for a {shape[0]}x{shape[1]} image (limit {limit:.0f})")
+    if path.suffix.lower() in (".npy", ".png"):
+        got_shape, dtype = _unreadable_as_error(_header_shape_dtype, path)
+        _check_header(got_shape, dtype, shape)
+        array = _unreadable_as_error(_decode, path)
+    else:
+        with _unreadable_as_error(tifffile.TiffFile, path) as tif:
+            got_shape, dtype = _unreadable_as_error(_tiff_shape_dtype, tif)
+            _check_header(got_shape, dtype, shape)
+            array = _unreadable_as_error(lambda t: np.asarray(t.asarray()), tif)
+    if array.shape != shape:
+        raise PredictionFileError(f"decoded shape {array.shape}, expected {shape}")
+    check_values(array, max_value)
+    return array
+
+
+def read_prediction(path: Path, *, shape: tuple[int, int], max_value: int, out: np.ndarray | None = None) -> np.ndarray:
+    """Read, check and scale one prediction to float64 in [0, 1] (:func:`load_prediction`, then the scaling rule).
+
+    ``out``: a float64 array of ``shape`` to write into (a slot of a batch), instead of a new array.
+    """
+    return _scale(load_prediction(path, shape=shape, max_value=max_value), max_value, out)
+
+
+def _unreadable_as_error(function: Any, argument: Any) -> Any:
+    """``function(argument)``, any failure but our own reported as an unreadable or truncated file."""
     try:
-        got_shape, dtype = _header_shape_dtype(path)
+        return function(argument)
     except PredictionFileError:
         raise
     except Exception as exc:
         raise PredictionFileError(f"unreadable or truncated ({type(exc).__name__}: {exc})") from exc
+
+
+def _check_header(got_shape: tuple[int, ...], dtype: np.dtype, shape: tuple[int, int]) -> None:
     if got_shape != shape:
         raise PredictionFileError(f"shape {got_shape}, expected {shape} (one channel at the HR size)")
     if dtype not in (np.uint8, np.uint16, np.float32):
         raise PredictionFileError(f"dtype {dtype}, expected uint8, uint16 or float32")
-    try:
-        array = _decode(path)
-    except Exception as exc:
-        raise PredictionFileError(f"unreadable or truncated ({type(exc).__name__}: {exc})") from exc
-    if array.shape != shape:
-        raise PredictionFileError(f"decoded shape {array.shape}, expected {shape}")
-    return to_unit(array, max_value)
 
 
 def _decode(path: Path) -> np.ndarray:
@@ -175,10 +201,10 @@ def _decode(path: Path) -> np.ndarray:
     return np.asarray(tifffile.imread(path))
 
 
-def to_unit(array: np.ndarray, max_value: int) -> np.ndarray:
-    """Apply the format's scaling rule; raise PredictionFileError for values outside the allowed range."""
+def check_values(array: np.ndarray, max_value: int) -> None:
+    """Raise PredictionFileError for a dtype or values the format does not allow (see the module docstring)."""
     if array.dtype == np.uint8:
-        return array.astype(np.float64) / 255.0
+        return
     if array.dtype == np.uint16:
         top = int(array.max())
         if top > max_value:
@@ -186,15 +212,33 @@ def to_unit(array: np.ndarray, max_value: int) -> np.ndarray:
                 f"uint16 value {top} above the data's max_value {max_value}; uint16 predictions use the HR scale "
                 f"0..{max_value}, or write float32 in [0, 1]"
             )
-        return array.astype(np.float64) / max_value
+        return
     if array.dtype == np.float32:
         if not np.isfinite(array).all():
             raise PredictionFileError(f"{int((~np.isfinite(array)).sum())} NaN or Inf values")
         low, high = float(array.min()), float(array.max())
         if low < 0.0 or high > 1.0:
             raise PredictionFileError(f"float32 values in [{low:.4g}, {high:.4g}], expected within [0, 1]")
-        return array.astype(np.float64)
+        return
     raise PredictionFileError(f"dtype {array.dtype}, expected uint8, uint16 or float32")
+
+
+def _scale(array: np.ndarray, max_value: int, out: np.ndarray | None = None) -> np.ndarray:
+    """The format's scaling rule for a checked array: float64 in [0, 1] (one pass: the division widens)."""
+    if array.dtype == np.uint8:
+        return np.divide(array, 255.0, out=out, dtype=np.float64)
+    if array.dtype == np.uint16:
+        return np.divide(array, float(max_value), out=out, dtype=np.float64)
+    if out is None:
+        return array.astype(np.float64)
+    out[...] = array
+    return out
+
+
+def to_unit(array: np.ndarray, max_value: int) -> np.ndarray:
+    """Apply the format's scaling rule; raise PredictionFileError for values outside the allowed range."""
+    check_values(array, max_value)
+    return _scale(array, max_value)
 
 
 def encode_prediction(image: np.ndarray, *, fmt: PredFormat, dtype: PredDtype, max_value: int) -> bytes:

@@ -18,8 +18,8 @@ from microsr_bench.scoring.format import (
     METADATA_FILE,
     SUFFIXES,
     PredictionFileError,
+    load_prediction,
     read_metadata,
-    read_prediction,
 )
 
 #: How many missing file names a message shows before it only counts them.
@@ -91,7 +91,7 @@ def _index_dataset(pred_dir: Path, expected: ExpectedSplit, problems: list[str])
 def _check_one(args: tuple[Path, tuple[int, int], int]) -> str | None:
     path, shape, max_value = args
     try:
-        read_prediction(path, shape=shape, max_value=max_value)
+        load_prediction(path, shape=shape, max_value=max_value)
     except PredictionFileError as exc:
         return f"{path}: {exc}"
     except OSError as exc:

@@ -387,3 +387,14 @@ def test_score_group_with_no_recipe_or_no_metric_returns_empty_results():
         "float": {},
         "normalized": {},
     }
+
+
+def test_score_group_raises_the_public_error_for_images_too_small_for_ms_ssim():
+    # Frames 1.. are scored without checks against a prepared reference; the first frame's public path
+    # must still be the error the caller sees (MS-SSIM needs 161 pixels a side).
+    from microsr_bench.metrics import score_group
+
+    target = np.random.default_rng(2).random((40, 40))
+    predictions = np.repeat(target[None], 4, axis=0)
+    with pytest.raises(InvalidArgumentError, match="ms_ssim with 5 scales"):
+        score_group(reference=target, predictions=predictions)

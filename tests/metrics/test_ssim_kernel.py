@@ -3,6 +3,7 @@
 import numpy as np
 from scipy.ndimage import correlate1d
 
+from microsr_bench.metrics import _compile as compile_module
 from microsr_bench.metrics import _ssim_kernel as kernel_module
 from microsr_bench.metrics import ssim
 from microsr_bench.metrics._ssim import K1, K2, gaussian_window_1d
@@ -60,9 +61,9 @@ def test_no_writable_cache_folder_compiles_in_memory(monkeypatch):
         return real_njit(*args, **kwargs)
 
     monkeypatch.setattr(numba, "njit", njit_without_cache)
-    monkeypatch.setattr(kernel_module, "_compiled", {})
+    monkeypatch.setattr(compile_module, "_compiled", {})
     assert ssim(x, y, data_range=1.0) == expected
-    assert len(kernel_module._compiled) == 1
+    assert list(compile_module._compiled) == ["microsr_bench.metrics._ssim_kernel._ssim_and_cs"]
 
 
 def test_compiled_downsampling_has_the_bits_of_the_numpy_formula():
@@ -76,3 +77,29 @@ def test_compiled_downsampling_has_the_bits_of_the_numpy_formula():
         quads = padded.reshape(padded.shape[0] // 2, 2, padded.shape[1] // 2, 2)
         expected = (quads[:, 0, :, 0] + quads[:, 0, :, 1] + quads[:, 1, :, 0] + quads[:, 1, :, 1]) / 4.0
         assert np.array_equal(downsample2(image), expected), shape
+
+
+def test_a_prepared_reference_gives_the_same_bits():
+    # The scorer hands the kernel a reference's local means made once per field (mean_map); the result must
+    # be bit for bit the one-pass result, and the means those of an independent filter.
+    rng = np.random.default_rng(8)
+    w = gaussian_window_1d()
+    for shape in ((11, 11), (37, 23), (64, 129), (161, 170)):
+        x, y = rng.random(shape), rng.random(shape)
+        means = kernel_module.mean_map(x, w)
+        direct = correlate1d(correlate1d(x, w, axis=0, mode="constant"), w, axis=1, mode="constant")[5:-5, 5:-5]
+        assert means.shape == direct.shape and np.abs(means - direct).max() < 1e-15, shape
+        alone = kernel_module.ssim_and_cs(x, y, w, K1**2, K2**2)
+        assert kernel_module.ssim_and_cs(x, y, w, K1**2, K2**2, mean_x=means) == alone, shape
+
+
+def test_a_prepared_reference_gives_ms_ssim_its_bits():
+    from microsr_bench.metrics import ms_ssim
+    from microsr_bench.metrics._ssim import Reference, ms_ssim_one
+
+    rng = np.random.default_rng(9)
+    x = rng.random((200, 181))
+    y = np.clip(x + 0.2 * rng.standard_normal(x.shape), 0, 1)
+    reference = Reference.prepare(x, 5)
+    weights = (0.0448, 0.2856, 0.3001, 0.2363, 0.1333)
+    assert ms_ssim_one(x, y, 1.0, weights, reference=reference) == ms_ssim(x, y, data_range=1.0)
