@@ -236,9 +236,18 @@ def _fit_affine_shared(predictions: FloatArray, target: FloatArray) -> FloatArra
     ``OMP_NUM_THREADS`` and the score of one image would depend on the process that scored it (a record
     sharded over workers or ranks must equal the single-process one bit for bit).
     """
-    n = target.size
+    return _fit_affine_centred(predictions, *_centred(target))
+
+
+def _centred(target: FloatArray) -> tuple[float, FloatArray]:
+    """The target's mean and its centred values, flattened (what :func:`_fit_affine_shared` needs of it)."""
     t_mean = float(target.mean())
-    t_dev = (target - t_mean).ravel()
+    return t_mean, (target - t_mean).ravel()
+
+
+def _fit_affine_centred(predictions: FloatArray, t_mean: float, t_dev: FloatArray) -> FloatArray:
+    """:func:`_fit_affine_shared` with the target's :func:`_centred` values made once for many calls."""
+    n = t_dev.size
     out = predictions - predictions.mean(axis=(-2, -1), keepdims=True)
     for b in range(out.shape[0]):
         dev = out[b].reshape(-1)
@@ -486,6 +495,7 @@ def _score_frames(
     """
     first_name = next(iter(firsts))
     targets = {name: np.ascontiguousarray(first.target[0]) for name, (_, first) in firsts.items()}
+    centred = {name: _centred(targets[name]) for name, (recipe, _) in firsts.items() if recipe.percentiles is not None}
     prepared: dict[str, PreparedReference] = {}
     lock = threading.Lock()
 
@@ -507,7 +517,7 @@ def _score_frames(
             if recipe.quantize_bits is not None:
                 pred = _quantize(pred, recipe.data_range)
             elif recipe.percentiles is not None:
-                pred = _fit_affine_shared(pred, targets[name])
+                pred = _fit_affine_centred(pred, *centred[name])
             values = pair_metrics(reference(name), np.ascontiguousarray(pred[0]), first.data_range, metrics, scratch)
             for metric, value in values.items():
                 scores[name][metric][k] = value
