@@ -20,6 +20,8 @@ agreement the library promises.)
   did about twice as many) and nothing larger than a few rows written to memory;
 - one call returns the mean SSIM and the mean contrast-structure term ``CS`` together, so MS-SSIM's
   finest scale and SSIM share one pass;
+- a reference scored against many images (a field's 100 frames) is prepared once (:class:`Reference`:
+  its MS-SSIM pyramid and its local means at each scale), and the kernel then filters three maps;
 - parallelism comes from whole images on separate threads (see :mod:`._parallel`); the kernel releases
   the GIL and computes every value in a fixed order, so the bits do not depend on the thread count.
 
