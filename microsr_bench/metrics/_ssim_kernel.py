@@ -146,7 +146,7 @@ def ssim_and_cs(
     """Mean SSIM and mean CS over the valid region of one float64 pair (C-contiguous copies made if needed).
 
     ``mean_x``: :func:`mean_map` of ``x`` with the same window, when the caller keeps it for a reference
-    scored against many images; the result has the same bits as without it, for about 10 % less work.
+    scored against many images; the result has the same bits as without it, and one map fewer is filtered.
     """
     own = _NO_MEAN if mean_x is None else np.ascontiguousarray(mean_x, dtype=np.float64)
     result: tuple[float, float] = compiled(_ssim_and_cs)(

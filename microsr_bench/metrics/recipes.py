@@ -173,7 +173,7 @@ class Recipe:
         pred, tgt = self._crop(pred), self._crop(tgt)
         if self.quantize_bits is not None:
             peak = self.data_range
-            pred, tgt = (_quantize(a, peak) for a in (pred, tgt))
+            pred, tgt = (quantize(a, peak) for a in (pred, tgt))
         elif self.percentiles is not None:
             tgt = _percentile_normalize(tgt, self.percentiles, self.name)
             pred = _fit_affine(pred, tgt)
@@ -203,7 +203,7 @@ class Recipe:
         pred = self._crop(_as_float(predictions, "prediction", self.name))
         tgt = np.broadcast_to(first.target[0], pred.shape)
         if self.quantize_bits is not None:
-            pred = _quantize(pred, self.data_range)
+            pred = quantize(pred, self.data_range)
         elif self.percentiles is not None:
             pred = _fit_affine_shared(pred, first.target[0])
         return PreparedPair(prediction=pred, target=tgt, data_range=self.data_range)
@@ -218,11 +218,6 @@ class Recipe:
                 "crop smaller than half the image size."
             )
         return image[..., c:-c, c:-c]
-
-
-def _quantize(image: FloatArray, peak: float) -> FloatArray:
-    """``clip(rint(x * peak), 0, peak)`` as a fresh array (rint rounds half to even, as np.round), one pass."""
-    return quantize(image, peak)
 
 
 def _fit_affine_shared(predictions: FloatArray, target: FloatArray) -> FloatArray:
@@ -515,7 +510,7 @@ def _score_frames(
         for name, (recipe, first) in firsts.items():
             pred = recipe._crop(frame)
             if recipe.quantize_bits is not None:
-                pred = _quantize(pred, recipe.data_range)
+                pred = quantize(pred, recipe.data_range)
             elif recipe.percentiles is not None:
                 pred = _fit_affine_centred(pred, *centred[name])
             values = pair_metrics(reference(name), np.ascontiguousarray(pred[0]), first.data_range, metrics, scratch)

@@ -50,8 +50,8 @@ def relative_path(frame_id: str, fmt: str) -> Path:
 
 
 def _header_shape_dtype(path: Path) -> tuple[tuple[int, ...], np.dtype]:
-    suffix = path.suffix.lower()
-    if suffix == ".npy":
+    """Shape and dtype from a ``.npy`` or ``.png`` header (TIFF: :func:`_tiff_shape_dtype` on the open file)."""
+    if path.suffix.lower() == ".npy":
         with path.open("rb") as handle:
             version = np.lib.format.read_magic(handle)
             if version == (1, 0):
@@ -59,14 +59,11 @@ def _header_shape_dtype(path: Path) -> tuple[tuple[int, ...], np.dtype]:
             else:
                 shape, _, dtype = np.lib.format.read_array_header_2_0(handle)
         return tuple(shape), np.dtype(dtype)
-    if suffix == ".png":
-        with Image.open(path) as image:
-            modes = {"L": np.uint8, "I;16": np.uint16, "I;16B": np.uint16, "I": np.uint16, "F": np.float32}
-            if image.mode not in modes:
-                raise PredictionFileError(f"PNG mode {image.mode!r}; expected one grayscale channel (L or I;16)")
-            return (image.height, image.width), np.dtype(modes[image.mode])
-    with tifffile.TiffFile(path) as tif:
-        return _tiff_shape_dtype(tif)
+    with Image.open(path) as image:
+        modes = {"L": np.uint8, "I;16": np.uint16, "I;16B": np.uint16, "I": np.uint16, "F": np.float32}
+        if image.mode not in modes:
+            raise PredictionFileError(f"PNG mode {image.mode!r}; expected one grayscale channel (L or I;16)")
+        return (image.height, image.width), np.dtype(modes[image.mode])
 
 
 def _tiff_shape_dtype(tif: tifffile.TiffFile) -> tuple[tuple[int, ...], np.dtype]:
@@ -190,15 +187,13 @@ def _check_header(got_shape: tuple[int, ...], dtype: np.dtype, shape: tuple[int,
 
 
 def _decode(path: Path) -> np.ndarray:
-    suffix = path.suffix.lower()
-    if suffix == ".npy":
+    """The pixels of a ``.npy`` or ``.png`` file (TIFF pixels come from the open file in :func:`load_prediction`)."""
+    if path.suffix.lower() == ".npy":
         return np.asarray(np.load(path, allow_pickle=False))
-    if suffix == ".png":
-        with Image.open(path) as image:
-            image.load()
-            array = np.asarray(image)
-        return array.astype(np.uint16) if array.dtype == np.int32 else array
-    return np.asarray(tifffile.imread(path))
+    with Image.open(path) as image:
+        image.load()
+        array = np.asarray(image)
+    return array.astype(np.uint16) if array.dtype == np.int32 else array
 
 
 def check_values(array: np.ndarray, max_value: int) -> None:
