@@ -55,6 +55,14 @@ METADATA: dict[str, dict[str, Any]] = {
         "iterations, no perceptual term (docs/baselines.md).",
         "training_data": "MITO's training pairs (the base), then the protocol's training pairs (shots)",
     },
+    "realesrgan-x4plus": {
+        "method": "realesrgan-x4plus",
+        "description": "The official Real-ESRGAN x4plus generator (Wang et al. 2021), trained by its authors on "
+        "natural images, applied zero-shot as its own inference does for a gray image and x2 output: gray->RGB, "
+        "x4, RGB->gray, Lanczos-4 to x2 (docs/baselines.md).",
+        "training_data": "none from these data; pre-trained on natural images (DIV2K, Flickr2K, OutdoorSceneTraining)",
+        "extra_data": True,
+    },
     "frame-average": {
         "method": "frame-average",
         "description": "Mean of k consecutive LR frames of one field, then bicubic x2 (burst protocol reference).",
@@ -86,9 +94,9 @@ def main() -> None:
     for name, records in groups.items():
         meta = SubmissionMetadata.from_dict(
             {
+                "extra_data": False,
                 **METADATA[name],
                 "version": args.version,
-                "extra_data": False,
                 "hardware": hardware,
                 "license": "Apache-2.0",
                 "code_url": None,
