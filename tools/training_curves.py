@@ -4,7 +4,8 @@ Run: ``OMP_NUM_THREADS=2 python tools/training_curves.py --method care --dataset
 [--iterations N]``; ``--iterations`` trains longer (or shorter) than the budget to see where the curve flattens
 (CARE: rounded to whole epochs).
 Writes ``docs/figures/curve_<method>_<dataset>_<size>.json`` (the validation history: iteration, PSNR, SSIM,
-learning rate where known, plus the wall time) and a PNG beside it. The run goes to a workdir under
+learning rate where known, plus the wall time) and a PNG beside it; with ``--iterations N`` the name ends in
+``_<N>it``, so a longer run sits beside the budget's curve instead of replacing it. The run goes to a workdir under
 ``$MICROSR_BENCH_CACHE`` (resumable); the figures are what docs/baselines.md shows.
 """
 
@@ -38,7 +39,7 @@ def main() -> None:
     parser.add_argument("--iterations", type=int, default=None, help="train this long instead of the budget")
     parser.add_argument("--plot-only", action="store_true", help="redraw the PNG from the committed JSON")
     args = parser.parse_args()
-    stem = f"curve_{args.method}_{args.dataset}_{args.size}"
+    stem = figure_stem(args.method, args.dataset, args.size, args.iterations)
     if args.plot_only:
         _plot(json.loads((FIGURES / f"{stem}.json").read_text()), FIGURES / f"{stem}.png")
         return
@@ -64,6 +65,12 @@ def main() -> None:
     atomic_write_text(FIGURES / f"{stem}.json", json.dumps(data, indent=2))
     _plot(data, FIGURES / f"{stem}.png")
     print(json.dumps({k: v for k, v in data.items() if k != "history"} | {"last": history[-1]}, indent=2))
+
+
+def figure_stem(method: str, dataset: str, size: str, iterations: int | None) -> str:
+    """The figure's file name without suffix: the budget's curve, or ``..._<N>it`` for a run of N iterations."""
+    stem = f"curve_{method}_{dataset}_{size}"
+    return stem if iterations is None else f"{stem}_{iterations}it"
 
 
 def _plot(data: dict[str, Any], path: Path) -> None:

@@ -133,9 +133,9 @@ def _tiny() -> CareConfig:
 
 def _cpu() -> CareConfig:
     # CSBDeep's network and optimiser unchanged; fewer, smaller patches per step and fewer steps so that one
-    # training on the full simulated data takes minutes on 2 cores. The validation curve of 600 iterations
-    # (tools/training_curves.py, docs/figures/curve_care_MITO_full.png) gained nothing after its best epoch
-    # (iteration 100) and the next best (300): 6 epochs of 50 steps keep both and halve the time (docs/baselines.md).
+    # training on the full simulated data takes minutes on 2 cores. In the validation curve of 600 iterations
+    # (tools/training_curves.py --iterations 600: docs/figures/curve_care_MITO_full_600it.png) nothing after
+    # iteration 300 beats the best epoch (250): 6 epochs of 50 steps keep it and halve the time (docs/baselines.md).
     return CareConfig(
         batch_size=8,
         patch_size=64,
