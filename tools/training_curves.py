@@ -57,11 +57,14 @@ def main() -> None:
     seconds = time.perf_counter() - began
     runs = Path(method.workdir).rglob("result.json")  # type: ignore[attr-defined]
     run = max(runs, key=lambda p: p.stat().st_mtime)  # the run just finished (a workdir may hold others)
-    history = json.loads(run.read_text())["history"]
+    finished = json.loads(run.read_text())
+    history = finished["history"]
     FIGURES.mkdir(parents=True, exist_ok=True)
     data = {"method": args.method, "dataset": args.dataset, "size": args.size, "budget": "cpu"}
     data["iterations"] = args.iterations  # None: the budget's own length
     data |= {"fit_seconds": round(seconds, 1), "history": history}
+    # CARE's run result has neither; the Real-ESRGAN trainer's says whether early stopping ended the run.
+    data |= {k: finished[k] for k in ("stopped_early", "best_iteration") if k in finished}
     atomic_write_text(FIGURES / f"{stem}.json", json.dumps(data, indent=2))
     _plot(data, FIGURES / f"{stem}.png")
     print(json.dumps({k: v for k, v in data.items() if k != "history"} | {"last": history[-1]}, indent=2))
@@ -75,15 +78,38 @@ def figure_stem(method: str, dataset: str, size: str, iterations: int | None) ->
 
 def _plot(data: dict[str, Any], path: Path) -> None:
     history = data["history"]
-    fig, axes = plt.subplots(1, 2, figsize=(8, 3))
+    planned = data.get("iterations")
+    # A longer run is drawn over the budget's own curve (when committed), so the two schedules compare at a glance.
+    budget_file = FIGURES / f"{figure_stem(data['method'], data['dataset'], data['size'], None)}.json"
+    budget = json.loads(budget_file.read_text())["history"] if planned is not None and budget_file.is_file() else None
+    fig, axes = plt.subplots(1, 2, figsize=(8, 3.4))
     its = [int(h["iteration"]) for h in history]
     for ax, key in zip(axes, ("psnr", "ssim"), strict=True):
-        ax.plot(its, [h[key] for h in history], marker="o")
+        if budget is not None:
+            ax.plot(
+                [int(h["iteration"]) for h in budget],
+                [h[key] for h in budget],
+                marker=".",
+                color="0.6",
+                label="the budget's schedule",
+            )
+        ax.plot(its, [h[key] for h in history], marker="o", label=f"{planned}-iteration schedule" if planned else None)
         ax.set_xlabel("iteration")
         ax.set_ylabel(f"validation {key.upper()} (float recipe)")
-    length = "cpu budget" if data.get("iterations") is None else f"cpu budget's settings, {its[-1]} iterations"
+    if budget is not None:
+        axes[1].legend(fontsize=8, loc="lower right")
+    if planned is None:
+        length = "cpu budget"
+    elif its[-1] < planned:  # early stopping (the budget's patience) ended the run before its schedule did
+        best = max(history, key=lambda h: h["ssim"])
+        length = f"cpu budget's settings, {planned}-iteration schedule: stopped early at {its[-1]}"
+        length += f" (best validation SSIM at {int(best['iteration'])})"
+    else:
+        length = f"cpu budget's settings, {its[-1]} iterations"
     minutes = data["fit_seconds"] / 60
-    fig.suptitle(f"{data['method']}, {length}, simulated {data['size']} {data['dataset']} ({minutes:.1f} min)")
+    fig.suptitle(
+        f"{data['method']}, simulated {data['size']} {data['dataset']} ({minutes:.1f} min)\n{length}", fontsize=10
+    )
     fig.tight_layout()
     fig.savefig(path, dpi=100)
     plt.close(fig)
