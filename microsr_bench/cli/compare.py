@@ -42,7 +42,8 @@ def compare_cmd(a: Path, b: Path, seed: int, n_boot: int, n_resamples: int, as_j
         return
     click.echo(f"A = {a}\nB = {b}\nA minus B over shared fields of view")
     header = (
-        f"{'dataset':<8}{'metric':<22}{'fields':>7}{'A':>11}{'B':>11}{'A-B':>11}{'95 % t-interval':>24}{'p':>9}  better"
+        f"{'dataset':<8}{'metric':<22}{'fields':>7}{'A':>11}{'B':>11}{'A-B':>11} "
+        f"{'95 % t-interval':>24}{'p':>9}  better"
     )
     click.echo(header)
     for d in diffs:
@@ -50,7 +51,7 @@ def compare_cmd(a: Path, b: Path, seed: int, n_boot: int, n_resamples: int, as_j
         better = "A" if d.a_better else ("B" if d.mean_diff != 0 else "=")
         click.echo(
             f"{d.dataset:<8}{d.group + '/' + d.metric:<22}{d.n_fields:>7}{d.mean_a:>11.4g}{d.mean_b:>11.4g}"
-            f"{_fmt(d.mean_diff):>11}{interval:>24}{d.p_value:>9.4f}  {better}"
+            f"{_fmt(d.mean_diff):>11} {interval:>24}{d.p_value:>9.4f}  {better}"
         )
     methods = {d.p_method for d in diffs}
     click.echo(

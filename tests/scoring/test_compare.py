@@ -151,3 +151,26 @@ def test_cli(write, bench, tmp_path):
     assert len(data["differences"]) == 2 * 3 * 4  # datasets x recipes x metrics
     missing = CliRunner().invoke(main, ["compare", str(a), str(tmp_path / "nope.json")])
     assert missing.exit_code == 1 and "cannot be read" in missing.output
+
+
+def test_cli_columns_stay_apart_for_tiny_differences(write, bench, tmp_path):
+    # The same predictions scored on two machines differ by ~1e-6 (docs/results/simulated/device-check/): such
+    # differences print as +1.234e-08, and the interval column must not run into them.
+    a, _ = score_predictions(write("bicubic", name="b"), bench=bench, progress=False, n_boot=200).write(
+        tmp_path / "a.json"
+    )
+    data = json.loads(a.read_text())
+    for record in data["records"]:
+        for by_metric in record["field_means"].values():
+            for by_field in by_metric.values():
+                for i, field in enumerate(sorted(by_field)):
+                    by_field[field] -= (i + 1) * 1.234567e-8
+    b = tmp_path / "b.json"
+    b.write_text(json.dumps(data))
+    result = CliRunner().invoke(main, ["compare", str(a), str(b)])
+    assert result.exit_code == 0, result.output
+    rows = [line.split() for line in result.output.splitlines() if line.startswith(("MITO ", "NUC "))]
+    assert len(rows) == 2 * 3 * 4
+    for row in rows:  # dataset, metric, fields, A, B, A-B, [low,, high], p, better
+        assert len(row) == 10, row
+        assert row[5].startswith("+") and "e-08" in row[5] and row[6].startswith("[")
