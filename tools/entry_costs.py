@@ -6,8 +6,10 @@ Every number comes from the entry's record: ``method.parameters.fit_seconds`` (t
 ``evaluate`` measures; absent for methods that do not train), ``runtime.seconds_per_image`` (the model forward
 alone, batches of 8) times ``n_images``, and ``environment.cpu_count`` (the cores the run had). CPU hours are
 wall time times those cores, an upper bound on what the run used: the machine's cores were shared with other
-jobs while most entries were made, so wall times are longer than on a quiet machine. Data generation, reading,
-writing and scoring are not in the records and not counted here (docs/performance.md times them).
+jobs while most entries were made, so wall times are longer than on a quiet machine. A record whose
+``runtime.device`` is a GPU counts in GPU hours instead (wall time on one GPU; its host's cores are not added
+as CPU hours). Data generation, reading, writing and scoring are not in the records and not counted here
+(docs/performance.md times them).
 """
 
 from __future__ import annotations
@@ -52,6 +54,8 @@ def _row(entry: dict[str, Any]) -> dict[str, Any]:
     per_image = (record.get("runtime") or {}).get("seconds_per_image")
     forward = per_image * record["n_images"] if per_image is not None else None
     cores = record["environment"].get("cpu_count") or 1
+    runtime = record.get("runtime") or {}
+    on_gpu = str(runtime.get("device", "cpu")).startswith("cuda")
     # A record over several seeds holds the first seed's fit time and forward speed: every seed repeats both.
     wall = ((fit or 0.0) + (forward or 0.0)) * seeds
     return {
@@ -65,7 +69,9 @@ def _row(entry: dict[str, Any]) -> dict[str, Any]:
         "images": record["n_images"],
         "forward_min": None if forward is None else forward / 60,
         "cores": cores,
-        "cpu_h": wall * cores / 3600,
+        "device": runtime.get("device_name", "cpu") if on_gpu else "cpu",
+        "cpu_h": 0.0 if on_gpu else wall * cores / 3600,
+        "gpu_h": wall / 3600 if on_gpu else 0.0,
         "learned": trained,
         "reused": reused,
     }
@@ -82,32 +88,38 @@ def main() -> None:
     args = parser.parse_args()
     files = sorted((ROOT / "leaderboard" / "entries" / args.board).glob("*.json"))
     rows = [_row(json.loads(f.read_text())) for f in files]
-    rows.sort(key=lambda r: (-r["cpu_h"], r["method"], r["dataset"], str(r["shots"]), r["protocol"]))
+    rows.sort(key=lambda r: (-r["cpu_h"], -r["gpu_h"], r["method"], r["dataset"], str(r["shots"]), r["protocol"]))
     lines = [
         f"# What the {args.board} board's entries cost (`python tools/entry_costs.py --board {args.board}`)",
         "",
         "Read from each entry's record: training wall time (`fit`), model forward per test image, the cores of the",
-        "run; CPU hours = (fit + forward) × seeds × cores. Data generation, I/O and scoring are not counted.",
+        "run; CPU hours = (fit + forward) × seeds × cores, or GPU hours = (fit + forward) × seeds on one GPU for a",
+        "record made on a GPU (its host's cores not counted). Data generation, I/O and scoring are not counted.",
         '"(curve run)": `evaluate` reused the training that `tools/training_curves.py` made with the same budget,',
         "and the fit time is that run's, from `docs/figures/curve_<method>_<dataset>_<size>.json`.",
         "",
         "| method | protocol | dataset | shots | seeds | fit (min) | forward (s/image) | test images | forward (min) "
-        "| cores | CPU h |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "| cores | device | CPU h | GPU h |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         lines.append(
             f"| {r['method']} | {r['protocol']} | {r['dataset']} | {r['shots']} | {r['seeds']} | "
             f"{_fmt(r['fit_min'], 1)}{' (curve run)' if r['reused'] else ''} | {_fmt(r['forward_s'], 4)} | "
             f"{r['images']} | {_fmt(r['forward_min'], 1)} | "
-            f"{r['cores']} | {r['cpu_h']:.3f} |"
+            f"{r['cores']} | {r['device']} | {r['cpu_h']:.3f} | {r['gpu_h']:.3f} |"
         )
     total = sum(r["cpu_h"] for r in rows)
     learned = sum(r["cpu_h"] for r in rows if r["learned"])
-    lines += ["", f"{len(rows)} entries, {total:.2f} CPU hours in all, {learned:.2f} of them for trained networks."]
+    gpu = sum(r["gpu_h"] for r in rows)
+    lines += [
+        "",
+        f"{len(rows)} entries, {total:.2f} CPU hours in all, {learned:.2f} of them for trained networks; "
+        f"{gpu:.2f} GPU hours ({sum(r['gpu_h'] > 0 for r in rows)} entries).",
+    ]
     out = args.out or ROOT / "docs" / "figures" / f"entry_costs_{args.board}.md"
     atomic_write_text(out, "\n".join(lines) + "\n")
-    print(f"wrote {out}: {len(rows)} entries, {total:.2f} CPU hours")
+    print(f"wrote {out}: {len(rows)} entries, {total:.2f} CPU hours, {gpu:.2f} GPU hours")
 
 
 if __name__ == "__main__":

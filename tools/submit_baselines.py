@@ -82,6 +82,12 @@ def main() -> None:
     parser.add_argument("--verified-by", required=True)
     parser.add_argument("--version", default="1.0")
     parser.add_argument("--root", type=Path, default=None, help="leaderboard folder (default: this checkout's)")
+    parser.add_argument(
+        "--hardware",
+        default=None,
+        help="where the records were made, when not on this machine (e.g. 'NVIDIA H200 GPU, 16 CPU cores'); "
+        "default: this machine's CPU",
+    )
     args = parser.parse_args()
     data = json.loads(args.records.read_text())
     groups: dict[str, list[dict[str, Any]]] = {}
@@ -90,7 +96,7 @@ def main() -> None:
     unknown = sorted(set(groups) - set(METADATA))
     if unknown:
         raise SystemExit(f"no metadata for {', '.join(unknown)}; add them to METADATA or leave them out")
-    hardware = f"{platform.machine()} CPU ({platform.processor() or 'unknown model'})"
+    hardware = args.hardware or f"{platform.machine()} CPU ({platform.processor() or 'unknown model'})"
     for name, records in groups.items():
         meta = SubmissionMetadata.from_dict(
             {
