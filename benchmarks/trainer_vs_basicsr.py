@@ -108,10 +108,13 @@ def _parameters(module: torch.nn.Module) -> int:
     return sum(p.numel() for p in module.parameters())
 
 
-def _block(step: Callable[[], None], steps: int) -> float:
+def _block(step: Callable[[], None], steps: int, device: torch.device) -> float:
+    sync = torch.cuda.synchronize if device.type == "cuda" else (lambda: None)
+    sync()  # on a GPU the kernels run after the call returns: time them to the end
     start = time.perf_counter()
     for _ in range(steps):
         step()
+    sync()
     return (time.perf_counter() - start) / steps
 
 
@@ -154,7 +157,7 @@ def main() -> None:
     times: dict[str, list[float]] = {name: [] for name in sides}
     for _ in range(args.repeats):
         for name, step in sides.items():
-            times[name].append(_block(step, args.steps))
+            times[name].append(_block(step, args.steps, device))
     g_ours, d_ours = _parameters(ours.g), _parameters(ours.d) if ours.d is not None else 0
     g_theirs, d_theirs = _parameters(theirs.net_g), _parameters(theirs.net_d)  # type: ignore[attr-defined]
     print(
@@ -192,7 +195,7 @@ def discriminator_halves(trainer: Trainer, gt: torch.Tensor, repeats: int) -> No
     times: dict[str, list[float]] = {"concatenated": [], "halves": []}
     for _ in range(max(repeats, 5)):
         for name, fn in (("concatenated", concatenated), ("halves", halves)):
-            times[name].append(_block(fn, 1))
+            times[name].append(_block(fn, 1, gt.device))
     runs = {name: ", ".join(f"{t * 1e3:.0f}" for t in ts) for name, ts in times.items()}
     print(
         f"discriminator forward + backward on real and fake (batch {gt.shape[0]} each), ms, best of "
