@@ -51,10 +51,10 @@ def _row(entry: dict[str, Any]) -> dict[str, Any]:
         fit = _curve_seconds(record)
     spread = record.get("seed_spread")
     seeds = len(spread["seeds"]) if spread else 1
-    per_image = (record.get("runtime") or {}).get("seconds_per_image")
+    runtime = record.get("runtime") or {}
+    per_image = runtime.get("seconds_per_image")
     forward = per_image * record["n_images"] if per_image is not None else None
     cores = record["environment"].get("cpu_count") or 1
-    runtime = record.get("runtime") or {}
     on_gpu = str(runtime.get("device", "cpu")).startswith("cuda")
     # A record over several seeds holds the first seed's fit time and forward speed: every seed repeats both.
     wall = ((fit or 0.0) + (forward or 0.0)) * seeds

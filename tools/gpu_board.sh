@@ -15,11 +15,12 @@
 # (OUT_DIR/RUN-x4gpu/realesrgan-x4plus/paired/simulated-full/<D>-full/), one log per step, timings.tsv,
 # nvidia-smi.txt, and OUT_DIR/results.tar.gz holding all of it (rewritten after each step; also copied, with
 # timings.tsv, into $GPU_BOARD_COPY when that is set).
-# How the board entries were made from its output: docs/leaderboard.md ("GPU entries").
+# How the board entries were made from its output: docs/leaderboard.md (the commands before "## The rules"),
+# and what they showed: docs/baselines.md ("realesrgan-x4plus").
 set -uo pipefail
 
 out=${1:?usage: bash tools/gpu_board.sh OUT_DIR [SECONDS] [DATASET ...]}
-budget=${2:-420}
+deadline=${2:-420}
 shift $(($# >= 2 ? 2 : $#))
 datasets=("$@")
 [ ${#datasets[@]} -gt 0 ] || datasets=(MPM MEM NUC)
@@ -74,7 +75,7 @@ generate() {
     note "data $1: rc $?"
 }
 
-evaluate() {
+evaluate() {  # x4plus trains nothing: --budget only labels the record, as for its CPU entry on MITO
     local d=$1 rc
     $py -m microsr_bench.cli evaluate --method realesrgan-x4plus --protocol paired --dataset "$d" --budget cpu \
         --size "$size" --device "$device" --out "$runs" --workdir "$runs/work" --workers 4 --quiet > "$out/logs/evaluate-$d.txt" 2>&1
@@ -87,8 +88,8 @@ pids=()
 order=("${datasets[@]}")  # then MITO, the check against its CPU entry, unless it was asked for already
 printf '%s\n' "${datasets[@]}" | grep -qx MITO || order+=(MITO)
 for d in "${order[@]}"; do
-    if [ "$(elapsed)" -ge "$budget" ]; then
-        note "skipped $d: $(elapsed) s >= $budget s"
+    if [ "$(elapsed)" -ge "$deadline" ]; then
+        note "skipped $d: $(elapsed) s >= $deadline s"
         continue
     fi
     generate "$d"

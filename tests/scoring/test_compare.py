@@ -154,7 +154,7 @@ def test_cli(write, bench, tmp_path):
 
 
 def test_cli_columns_stay_apart_for_tiny_differences(write, bench, tmp_path):
-    # The same predictions scored on two machines differ by ~1e-6 (docs/results/simulated/device-check/): such
+    # The same method run on two machines differs by 1e-8 to 1e-5 (docs/results/simulated/device-check/): such
     # differences print as +1.234e-08, and the interval column must not run into them.
     a, _ = score_predictions(write("bicubic", name="b"), bench=bench, progress=False, n_boot=200).write(
         tmp_path / "a.json"
