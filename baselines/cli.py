@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 _SHOTS = click.Choice(["200", "400", "800", "full"])
 _SOURCES = click.Choice(["auto", "simulated", "folder", "hub"])
 _SIZES = click.Choice(["full", "small", "tiny"])
-_BUDGETS = click.Choice(["tiny", "cpu", "paper"])
+_BUDGETS = click.Choice(["tiny", "cpu", "short", "paper"])  # microsr_bench.protocols.method.BUDGETS
 
 
 def _shots(value: str | None) -> int | None:
@@ -79,7 +79,7 @@ def _close_process_group() -> None:
     "--dataset", default="MITO", show_default=True, help="Sub-dataset to train on (RESRGan-S: its HR images)."
 )
 @click.option("--shots", type=_SHOTS, help="Few-shot training subset (default: the full training split).")
-@click.option("--budget", type=_BUDGETS, default="cpu", show_default=True, help="Config size: tiny, cpu, paper (GPU).")
+@click.option("--budget", type=_BUDGETS, default="cpu", show_default=True, help="Config size: tiny, cpu, short, paper.")
 @click.option(
     "--device",
     default="cpu",

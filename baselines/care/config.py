@@ -152,6 +152,11 @@ _PRESETS = {"tiny": _tiny, "cpu": _cpu, "paper": CareConfig}
 
 def care_config(size: str, *, seed: int = 0) -> CareConfig:
     """The CARE training config of a budget: ``tiny`` (tests), ``cpu`` (minutes on 2 cores), ``paper`` (CSBDeep)."""
+    if size == "short":
+        raise ConfigError(
+            "CARE has no 'short' budget: that budget fine-tunes the paper's Real-ESRGAN networks from pre-trained "
+            "weights, and CARE has none to start from. Use --budget cpu (minutes on 2 cores) or paper (CSBDeep's)."
+        )
     if size not in _PRESETS:
         raise unknown_name("training budget", size, list(CARE_SIZES))
     return dataclasses.replace(_PRESETS[size](), seed=seed)

@@ -56,7 +56,13 @@ _OVERWRITE = click.Choice(["never", "scores", "always"])
     default=None,
     help="Blind-synthetic bicubic only: Gaussian noise sd in [0, 1] units added after down-sampling [default: 0].",
 )
-@click.option("--budget", type=click.Choice(["tiny", "cpu", "paper"]), default="cpu", show_default=True)
+@click.option(
+    "--budget",
+    type=click.Choice(["tiny", "cpu", "short", "paper"]),
+    default="cpu",
+    show_default=True,
+    help="Training budget: tiny (tests), cpu, short (Real-ESRGAN baselines: paper networks, brief fine-tune), paper.",
+)
 @click.option("--device", default="cpu", show_default=True, callback=device_option_callback, help="cpu, cuda, cuda:N.")
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option(

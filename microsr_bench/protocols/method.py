@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 from pathlib import Path
-from typing import Any, Literal, Protocol, runtime_checkable
+from typing import Any, Literal, Protocol, get_args, runtime_checkable
 
 import datasets
 import torch
@@ -27,7 +27,9 @@ from microsr_bench.errors import InvalidArgumentError
 from microsr_bench.registry import unknown_name
 
 ENTRY_POINT_GROUP = "microsr_bench.methods"
-Budget = Literal["tiny", "cpu", "paper"]
+Budget = Literal["tiny", "cpu", "short", "paper"]
+#: The budgets, in order of cost (``short`` is defined by the Real-ESRGAN baselines only; docs/baselines.md).
+BUDGETS: tuple[str, ...] = get_args(Budget)
 
 
 @runtime_checkable
@@ -48,7 +50,8 @@ class TrainableMethod(Method, Protocol):
 class MethodOptions:
     """Options every method factory receives; a factory uses what applies to it."""
 
-    #: Training budget: ``tiny`` (tests, seconds), ``cpu`` (minutes on CPU), ``paper`` (GPU, the paper's).
+    #: Training budget: ``tiny`` (tests, seconds), ``cpu`` (minutes on CPU), ``short`` (the paper's networks
+    #: fine-tuned briefly from pre-trained weights; Real-ESRGAN baselines only), ``paper`` (GPU, the paper's).
     budget: Budget = "cpu"
     #: Torch device for training and inference.
     device: str = "cpu"

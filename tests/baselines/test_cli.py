@@ -100,3 +100,16 @@ def test_predict_overwrite_never_deletes_a_foreign_folder(
         assert done.exit_code == 2, (out, done.output)
         assert "a prediction folder replaces everything in it" in done.output and "Traceback" not in done.output
     assert sorted(p.name for p in thesis.parent.iterdir()) == ["thesis.tex"]
+
+
+def test_budget_choices_are_the_method_budgets() -> None:
+    # The CLIs spell the choices out (importing microsr_bench.protocols.method would load torch at start-up).
+    import click
+
+    from baselines.cli import _BUDGETS
+    from microsr_bench.cli.protocols import evaluate_cmd
+    from microsr_bench.protocols.method import BUDGETS
+
+    assert tuple(_BUDGETS.choices) == BUDGETS == ("tiny", "cpu", "short", "paper")
+    budget = next(p for p in evaluate_cmd.params if p.name == "budget")
+    assert isinstance(budget.type, click.Choice) and tuple(budget.type.choices) == BUDGETS

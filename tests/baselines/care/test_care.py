@@ -40,6 +40,12 @@ def test_parameter_count_is_the_hand_count_of_csbdeep_defaults() -> None:
     assert sum(p.numel() for p in CareUNet().parameters()) == down + middle + up + final
 
 
+def test_short_budget_is_refused_with_the_reason() -> None:
+    # `short` fine-tunes pre-trained Real-ESRGAN networks; CARE has no pre-trained weights (docs/baselines.md).
+    with pytest.raises(ConfigError, match=r"CARE has no 'short' budget.*--budget cpu"):
+        care_config("short")
+
+
 def test_shapes_and_padding() -> None:
     net = CareUNet(UNetConfig(n_first=4))
     assert net(torch.rand(2, 1, 16, 24)).shape == (2, 1, 16, 24)

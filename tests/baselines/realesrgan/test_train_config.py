@@ -42,8 +42,21 @@ def test_sizes_differ_and_seed_is_applied() -> None:
     assert len({tiny.fingerprint(), cpu.fingerprint(), paper.fingerprint()}) == 3
 
 
+def test_short_is_the_cpu_schedule_on_the_paper_networks() -> None:
+    # docs/baselines.md: the paper's generator and discriminator (so x4plus fits), the cpu budget's patches,
+    # learning rate and losses, 300 iterations.
+    short, cpu, paper = config_for("short", seed=2), config_for("cpu"), config_for("paper")
+    assert short.generator == paper.generator == RRDBNetConfig(1, 1, 2)
+    assert short.discriminator == paper.discriminator
+    assert short.loss == cpu.loss and short.loss.perceptual_weight == 0.0
+    assert (short.batch_size, short.patch_size, short.lr) == (cpu.batch_size, cpu.patch_size, cpu.lr)
+    assert (short.max_iters, short.val_every, short.val_frames, short.ema_decay) == (300, 50, 10, 0.98)
+    assert short.seed == 2
+    assert short.max_iters > short.effective_warmup + short.val_every  # early stopping can act
+
+
 def test_round_trip_through_dict() -> None:
-    for size in ("tiny", "cpu", "paper"):
+    for size in ("tiny", "cpu", "short", "paper"):
         c = config_for(size)
         assert TrainConfig.from_dict(c.to_dict()) == c
         assert TrainConfig.from_dict(c.to_dict()).fingerprint() == c.fingerprint()

@@ -79,9 +79,10 @@ def fake_x4plus_file(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> tuple[P
     return path, state
 
 
-def test_paper_size_runs_start_from_x4plus_by_default(fake_x4plus_file: tuple[Path, dict]) -> None:
+@pytest.mark.parametrize("budget", ["short", "paper"])
+def test_paper_size_runs_start_from_x4plus_by_default(fake_x4plus_file: tuple[Path, dict], budget: str) -> None:
     _, x4 = fake_x4plus_file
-    config = config_for("paper", seed=1)
+    config = config_for(budget, seed=1)
     init, kind = recipes.initial_weights(config)
     assert kind == "x4plus" and init.generator is not None and init.discriminator is None
     assert init.record["name"] == "RealESRGAN_x4plus" and init.record["sha256"] == state_sha256(x4)
