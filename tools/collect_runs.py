@@ -53,7 +53,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("runs", type=Path, help="the --runs folder of the reproduce processes")
     parser.add_argument("--out", type=Path, required=True, help="folder for tables.md, plots and records.json")
-    parser.add_argument("--budget", default="cpu", choices=("tiny", "cpu", "short", "paper"))
+    parser.add_argument("--budget", default="cpu", choices=("tiny", "cpu", "paper"))
     parser.add_argument("--methods", default=",".join(METHODS), help="comma-separated methods of the grid")
     args = parser.parse_args()
     methods = tuple(m.strip() for m in args.methods.split(",") if m.strip())
