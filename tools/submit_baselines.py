@@ -1,7 +1,9 @@
 """Maintainer tool: add the reference baselines' results from a ``reproduce`` run to the leaderboard.
 
 Learned baselines outside the paper's grid (CARE) come from ``evaluate``: pass its result JSON and
-``--made-by "microsr-bench evaluate"``.
+``--made-by "microsr-bench evaluate"``. A run at another budget than the method's board entries (e.g. RESRGan-B at
+``short``) needs its own ``--version`` (e.g. ``1.0-short``): the board keeps one entry per method, version,
+protocol, dataset and shots.
 
     microsr-bench reproduce --budget cpu --size full --methods bicubic,bicubic-fit,frame-average --out RUN
     python tools/submit_baselines.py RUN/records.json --verified-by "microsr-bench maintainers"
@@ -55,6 +57,16 @@ METADATA: dict[str, dict[str, Any]] = {
         "iterations, no perceptual term (docs/baselines.md).",
         "training_data": "MITO's training pairs (the base), then the protocol's training pairs (shots)",
     },
+    # A budget with a description of its own is keyed "<method>@<budget>" (the board keeps it apart by --version).
+    "resrgan-b@short": {
+        "method": "resrgan-b",
+        "description": "RESRGan-B (the paper's Real-ESRGAN recipe): the paper's RRDBNet x2 (16.7 M parameters) "
+        "and U-Net discriminator, generator started from the official x4plus weights by the x2plus loading rule; "
+        "short budget: 300 iterations of 8 x 64-px patches, L1 and GAN losses, no perceptual term (docs/baselines.md).",
+        "training_data": "MITO's training pairs; pre-trained by Real-ESRGAN's authors on natural images (DIV2K, "
+        "Flickr2K, OutdoorSceneTraining)",
+        "extra_data": True,
+    },
     "realesrgan-x4plus": {
         "method": "realesrgan-x4plus",
         "description": "The official Real-ESRGAN x4plus generator (Wang et al. 2021), trained by its authors on "
@@ -75,6 +87,13 @@ def _base(name: str) -> str:
     return "frame-average" if name.startswith("frame-average") else name
 
 
+def metadata_key(record: dict[str, Any]) -> str:
+    """The METADATA key of a record: ``<method>@<budget>`` when that budget has its own, else the method's."""
+    name = _base(record["method"]["name"])
+    budget = (record["method"].get("parameters") or {}).get("budget")
+    return f"{name}@{budget}" if f"{name}@{budget}" in METADATA else name
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("records", type=Path, help="records.json written by reproduce, or the result JSON of evaluate")
@@ -92,7 +111,7 @@ def main() -> None:
     data = json.loads(args.records.read_text())
     groups: dict[str, list[dict[str, Any]]] = {}
     for record in data["records"]:
-        groups.setdefault(_base(record["method"]["name"]), []).append(record)
+        groups.setdefault(metadata_key(record), []).append(record)
     unknown = sorted(set(groups) - set(METADATA))
     if unknown:
         raise SystemExit(f"no metadata for {', '.join(unknown)}; add them to METADATA or leave them out")
